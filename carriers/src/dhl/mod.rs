@@ -1,0 +1,1 @@
+//! dhl adapter (in progress).

@@ -1,0 +1,1 @@
+//! dpd adapter (in progress).

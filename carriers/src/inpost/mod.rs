@@ -1,0 +1,1 @@
+//! inpost adapter (in progress).
