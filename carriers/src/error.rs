@@ -168,8 +168,16 @@ mod tests {
         assert!(rl.is_retryable());
         assert_eq!(rl.retry_after(), Some(Duration::from_secs(7)));
         assert!(CarrierError::Timeout { carrier: c }.is_retryable());
-        assert!(!CarrierError::Decode { carrier: c, detail: "x".into() }.is_retryable());
-        assert!(!CarrierError::NotFound { carrier: c, tracking_number: "1".into() }.is_retryable());
+        assert!(!CarrierError::Decode {
+            carrier: c,
+            detail: "x".into()
+        }
+        .is_retryable());
+        assert!(!CarrierError::NotFound {
+            carrier: c,
+            tracking_number: "1".into()
+        }
+        .is_retryable());
         assert!(rl.to_string().contains("retry after 7s"));
     }
 }

@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn same_inputs_same_id_and_any_difference_changes_it() {
-        let t = Utc.with_ymd_and_hms(2026, 5, 17, 10, 0, 0).single().unwrap_or_default();
+        let t = Utc
+            .with_ymd_and_hms(2026, 5, 17, 10, 0, 0)
+            .single()
+            .unwrap_or_default();
         let a = fingerprint(CarrierId::Inpost, "123", "delivered", t);
         assert_eq!(a, fingerprint(CarrierId::Inpost, " 123 ", "delivered", t));
         assert_ne!(a, fingerprint(CarrierId::Inpost, "124", "delivered", t));
@@ -43,7 +46,12 @@ mod tests {
         assert_ne!(a, fingerprint(CarrierId::Dhl, "123", "delivered", t));
         assert_ne!(
             a,
-            fingerprint(CarrierId::Inpost, "123", "delivered", t + chrono::Duration::seconds(1))
+            fingerprint(
+                CarrierId::Inpost,
+                "123",
+                "delivered",
+                t + chrono::Duration::seconds(1)
+            )
         );
         assert!(a.starts_with("ev_") && a.len() == 27);
     }

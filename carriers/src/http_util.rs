@@ -73,7 +73,10 @@ pub async fn read_body(carrier: CarrierId, resp: Response) -> Result<Vec<u8>, Ca
             });
         }
     }
-    let bytes = resp.bytes().await.map_err(|e| transport_error(carrier, &e))?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| transport_error(carrier, &e))?;
     if bytes.len() > MAX_BODY_BYTES {
         return Err(CarrierError::Decode {
             carrier,
@@ -116,7 +119,9 @@ pub async fn classify(
             carrier,
             tracking_number: tracking_number.to_string(),
         },
-        StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => CarrierError::Timeout { carrier },
+        StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => {
+            CarrierError::Timeout { carrier }
+        }
         s if s.is_server_error() => CarrierError::Upstream {
             carrier,
             status: s.as_u16(),
@@ -147,7 +152,10 @@ mod tests {
 
     #[test]
     fn retry_after_in_seconds_and_dates() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).single().unwrap_or_default();
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .unwrap_or_default();
         assert_eq!(parse_retry_after("30", now), Some(Duration::from_secs(30)));
         assert_eq!(
             parse_retry_after("Sun, 22 Nov 2026 10:01:00 GMT", now),

@@ -5,10 +5,10 @@
 //! tracking-number detection and the client.
 
 pub mod carrier;
-pub mod error;
-pub mod event_id;
 pub mod dhl;
 pub mod dpd;
+pub mod error;
+pub mod event_id;
 pub mod http_util;
 pub mod inpost;
 pub mod model;
@@ -17,8 +17,8 @@ pub mod secret;
 pub mod time;
 
 pub use carrier::{
-    Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome, TrackRequest,
-    WebhookPayload,
+    Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome,
+    TrackRequest, WebhookPayload,
 };
 pub use error::CarrierError;
 pub use model::{

@@ -349,16 +349,26 @@ mod tests {
     fn status_names_round_trip() {
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_string(&s).unwrap_or_default(), format!("\"{s}\""));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap_or_default(),
+                format!("\"{s}\"")
+            );
         }
     }
 
     #[test]
     fn only_final_statuses_are_terminal() {
-        let terminal: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_terminal()).collect();
+        let terminal: Vec<_> = Status::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .collect();
         assert_eq!(
             terminal,
-            vec![Status::Delivered, Status::ReturnedToSender, Status::Cancelled]
+            vec![
+                Status::Delivered,
+                Status::ReturnedToSender,
+                Status::Cancelled
+            ]
         );
     }
 }

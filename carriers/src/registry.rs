@@ -39,7 +39,11 @@ impl Registry {
             .values()
             .filter_map(|c| c.detect(tracking_number))
             .collect();
-        found.sort_by(|a, b| b.confidence.cmp(&a.confidence).then(a.carrier.cmp(&b.carrier)));
+        found.sort_by(|a, b| {
+            b.confidence
+                .cmp(&a.confidence)
+                .then(a.carrier.cmp(&b.carrier))
+        });
         found
     }
 }

@@ -121,9 +121,15 @@ mod tests {
         assert_eq!(parse("2026-10-25 01:30:00").offset_seconds, 7200);
         assert_eq!(parse("2026-10-25 03:30:00").offset_seconds, 3600);
         // 02:30 happens twice; the earlier (CEST) instant is taken.
-        assert_eq!(parse("2026-10-25 02:30:00").utc.to_rfc3339(), "2026-10-25T00:30:00+00:00");
+        assert_eq!(
+            parse("2026-10-25 02:30:00").utc.to_rfc3339(),
+            "2026-10-25T00:30:00+00:00"
+        );
         // Spring gap: 02:30 on 29 March 2026 does not exist; moved to 03:30 CEST.
-        assert_eq!(parse("2026-03-29 02:30:00").utc.to_rfc3339(), "2026-03-29T01:30:00+00:00");
+        assert_eq!(
+            parse("2026-03-29 02:30:00").utc.to_rfc3339(),
+            "2026-03-29T01:30:00+00:00"
+        );
     }
 
     #[test]
