@@ -6,7 +6,7 @@ use crate::registry::normalize_number;
 /// Claims 24-digit numbers (`602677439331630337653846`): no other carrier here uses that length.
 pub fn detect(raw: &str) -> Option<Detection> {
     let n = normalize_number(raw);
-    (n.len() == 24 && n.bytes().all(|b| b.is_ascii_digit())).then(|| Detection {
+    (n.len() == 24 && n.bytes().all(|b| b.is_ascii_digit())).then_some(Detection {
         carrier: CarrierId::Inpost,
         confidence: 90,
         service: None,
