@@ -1,0 +1,73 @@
+//! What a merge plan means for the shipment row: shared by both backends so they cannot
+//! drift apart on status, ETA or scheduling rules.
+
+use chrono::{DateTime, Utc};
+
+use super::{ApplyOutcome, Eta, Shipment};
+use crate::engine::schedule::next_delay;
+use crate::engine::MergePlan;
+
+/// The shipment columns an apply writes.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Status.
+    pub status: carriers::Status,
+    /// Substatus.
+    pub substatus: String,
+    /// Status entered at.
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// Latest event.
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// Details.
+    pub details: carriers::ShipmentDetails,
+    /// ETA shown.
+    pub eta: Option<Eta>,
+    /// First ETA shown.
+    pub original_eta: Option<Eta>,
+    /// Next poll.
+    pub next_poll_at: Option<DateTime<Utc>>,
+}
+
+/// Computes the row after applying `plan` to `before`.
+pub fn shipment_after(before: &Shipment, plan: &MergePlan, now: DateTime<Utc>) -> Written {
+    let (status, substatus, status_changed_at) = match &plan.status_change {
+        Some(c) => (c.to_status, c.to_substatus.clone(), Some(c.occurred_at)),
+        None => (before.status, before.substatus.clone(), before.status_changed_at),
+    };
+    // The carrier's ETA wins while it exists; a predicted ETA stays until replaced.
+    let eta = match plan.carrier_eta {
+        Some(w) => Some(Eta::from_carrier(w)),
+        None if status.is_terminal() => None,
+        None => before.eta.filter(|e| e.source != super::EtaSource::Carrier),
+    };
+    let original_eta = before.original_eta.or(eta);
+    let next_poll_at = if plan.status_change.is_some() {
+        next_delay(status, before.last_push_at.is_some(), 0, None)
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| now + d)
+    } else {
+        before.next_poll_at
+    };
+    Written {
+        status,
+        substatus,
+        status_changed_at,
+        last_event_at: plan.last_event_at.or(before.last_event_at),
+        details: plan.details.clone(),
+        eta,
+        original_eta,
+        next_poll_at,
+    }
+}
+
+/// The outcome reported to callers.
+pub fn outcome(plan: MergePlan, before: &Shipment, written: &Written) -> ApplyOutcome {
+    ApplyOutcome {
+        inserted: plan.inserted.len(),
+        enriched: plan.enriched.len(),
+        eta_changed: written.eta != before.eta,
+        status_change: plan.status_change,
+        unmapped_codes: plan.unmapped_codes,
+        changed: true,
+    }
+}

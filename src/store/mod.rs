@@ -1,0 +1,179 @@
+//! Storage: the `Store` trait and its two implementations, SQLite (embedded default) and
+//! PostgreSQL (production, several gateway processes). Chosen by the database URL scheme.
+
+pub mod apply;
+mod codec;
+mod model;
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use carriers::{CarrierId, TrackingEvent, TrackingSnapshot};
+use chrono::{DateTime, Utc};
+
+pub use model::*;
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database said no (connection, constraint, syntax).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back (corrupt JSON, unknown enum name).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database URL is not one we support.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// The thing to change does not exist.
+    #[error("not found")]
+    NotFound,
+}
+
+/// Result alias for the store.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where an update came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateSource {
+    /// The poller asked the carrier.
+    Poll,
+    /// The carrier pushed it (webhook or feed).
+    Push,
+}
+
+/// Everything the gateway persists. One contract test suite runs against both implementations.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates a merchant.
+    async fn create_merchant(&self, name: &str, now: DateTime<Utc>) -> StoreResult<Merchant>;
+    /// Stores an API key by its hash (the key itself is never stored).
+    async fn add_api_key(
+        &self,
+        merchant_id: &str,
+        key_hash: &str,
+        prefix: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Finds the merchant owning an unrevoked key hash.
+    async fn merchant_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<Merchant>>;
+    /// A merchant by id.
+    async fn merchant(&self, id: &str) -> StoreResult<Option<Merchant>>;
+    /// Replaces a merchant's settings.
+    async fn update_merchant_settings(
+        &self,
+        id: &str,
+        settings: &MerchantSettings,
+    ) -> StoreResult<()>;
+
+    /// Registers a shipment; the same merchant + carrier + number returns the existing one
+    /// (`false` = not newly created).
+    async fn register_shipment(
+        &self,
+        new: &NewShipment,
+        public_token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Shipment, bool)>;
+    /// A merchant's shipment (None for another merchant's).
+    async fn shipment(&self, merchant_id: &str, id: &str) -> StoreResult<Option<Shipment>>;
+    /// A shipment by id, whoever owns it (internal use: poller, inbox).
+    async fn shipment_by_id(&self, id: &str) -> StoreResult<Option<Shipment>>;
+    /// A shipment by its public tracking token.
+    async fn shipment_by_token(&self, token: &str) -> StoreResult<Option<Shipment>>;
+    /// A merchant's shipments, newest first, with filters and a cursor.
+    async fn list_shipments(
+        &self,
+        merchant_id: &str,
+        filter: &ShipmentFilter,
+    ) -> StoreResult<Vec<Shipment>>;
+    /// Deletes a merchant's shipment and its timeline; false when it was not theirs or absent.
+    async fn delete_shipment(&self, merchant_id: &str, id: &str) -> StoreResult<bool>;
+    /// Ids of every shipment (any merchant) tracking this carrier + number.
+    async fn shipment_ids_for_number(
+        &self,
+        carrier: CarrierId,
+        tracking_number: &str,
+    ) -> StoreResult<Vec<String>>;
+
+    /// The timeline, oldest first.
+    async fn events(&self, shipment_id: &str) -> StoreResult<Vec<TrackingEvent>>;
+    /// Recorded status changes, oldest first.
+    async fn status_changes(&self, shipment_id: &str) -> StoreResult<Vec<StatusChangeRecord>>;
+
+    /// Merges a snapshot into a shipment in one transaction: new events, the status change
+    /// and its callbacks commit together or not at all.
+    async fn apply_snapshot(
+        &self,
+        shipment_id: &str,
+        snapshot: &TrackingSnapshot,
+        source: UpdateSource,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApplyOutcome>;
+
+    /// Claims up to `limit` shipments due for polling, leasing them until `lease_until`.
+    async fn claim_due_shipments(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Shipment>>;
+    /// Records a poll's result, schedules the next one and releases the lease.
+    async fn record_poll(&self, shipment_id: &str, record: &PollRecord) -> StoreResult<()>;
+
+    /// Stores a carrier webhook body before it is acknowledged.
+    async fn inbox_insert(&self, item: &NewInboxItem) -> StoreResult<i64>;
+    /// Claims unprocessed webhook bodies.
+    async fn inbox_claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<InboxItem>>;
+    /// Marks a webhook body processed, or parked with its error.
+    async fn inbox_finish(
+        &self,
+        id: i64,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// One inbox row (operators, tests).
+    async fn inbox_item(&self, id: i64) -> StoreResult<Option<InboxItem>>;
+}
+
+/// Opens the store a URL names: `sqlite://…` or `postgres://…`.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// A URL with any password replaced, for error messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A new time-ordered id with a type prefix (`shp_…`): UUIDv7, so ids sort by creation time
+/// and serve as paging cursors.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+}

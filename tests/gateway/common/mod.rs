@@ -1,0 +1,3 @@
+//! Shared test helpers: databases, the running app, carrier fixtures.
+
+pub mod db;
