@@ -180,6 +180,20 @@ fn feed_fixture_groups_by_waybill_and_reads_dst() {
 }
 
 #[test]
+fn entries_without_code_or_time_are_skipped_not_fatal() {
+    let body = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>
+      <ns2:getEventsForCustomerV4Response xmlns:ns2="http://events.dpdinfoservices.dpd.com.pl/">
+      <return><confirmId>c-1</confirmId>
+        <eventsList><objectId>1</objectId><waybill/></eventsList>
+        <eventsList><businessCode>040101</businessCode><eventTime>2026-05-18T15:20:44</eventTime>
+          <objectId>2</objectId><waybill>0000111122223A</waybill></eventsList>
+      </return></ns2:getEventsForCustomerV4Response></S:Body></S:Envelope>"#;
+    let e = pl::parse_events(body.as_bytes(), "getEventsForCustomerV4").unwrap();
+    assert_eq!(e.events.len(), 1);
+    assert_eq!(e.confirm_id.as_deref(), Some("c-1"));
+}
+
+#[test]
 fn mark_processed_fixture() {
     assert!(pl::parse_mark_processed(fixture("mark_processed.xml").as_bytes()).unwrap());
 }

@@ -122,16 +122,19 @@ fn owned(n: &Node, name: &str) -> Option<String> {
     n.child_text(name).map(str::to_string)
 }
 
-fn parse_event(n: &Node, index: usize) -> Result<Event, CarrierError> {
-    let business_code = owned(n, "businessCode").ok_or_else(|| CarrierError::Decode {
-        carrier: C,
-        detail: format!("<eventsList> #{index} has no <businessCode>"),
-    })?;
-    let event_time = owned(n, "eventTime").ok_or_else(|| CarrierError::Decode {
-        carrier: C,
-        detail: format!("<eventsList> #{index} ({business_code}) has no <eventTime>"),
-    })?;
-    Ok(Event {
+/// One event; `None` (logged) when it lacks a business code or time, as feed entries that
+/// cancel an earlier event do: one such entry must not block the whole feed batch.
+fn parse_event(n: &Node, index: usize) -> Option<Event> {
+    let (Some(business_code), Some(event_time)) = (owned(n, "businessCode"), owned(n, "eventTime"))
+    else {
+        tracing::warn!(
+            carrier = "dpd",
+            index,
+            "DPD Poland <eventsList> entry without <businessCode> or <eventTime> skipped"
+        );
+        return None;
+    };
+    Some(Event {
         business_code,
         country: owned(n, "country"),
         depot: owned(n, "depot"),
@@ -180,8 +183,8 @@ pub fn parse_events(body: &[u8], operation: &str) -> Result<Events, CarrierError
     let events = ret
         .children_named("eventsList")
         .enumerate()
-        .map(|(i, n)| parse_event(n, i + 1))
-        .collect::<Result<Vec<_>, _>>()?;
+        .filter_map(|(i, n)| parse_event(n, i + 1))
+        .collect::<Vec<_>>();
     Ok(Events {
         confirm_id: owned(ret, "confirmId").filter(|c| c != "0" || !events.is_empty()),
         events,
