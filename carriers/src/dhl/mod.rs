@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::carrier::{
     Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome,
@@ -36,7 +36,7 @@ pub use push::{
 };
 
 /// DHL settings (`[carriers.dhl]`, env `PARCELGATE_CARRIERS__DHL__…`). Every field has a default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DhlConfig {
     /// API base, without trailing slash; wiremock or the sandbox in tests and demos.

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::carrier::{
@@ -37,7 +37,7 @@ use crate::model::TrackingSnapshot;
 use crate::secret::Secret;
 
 /// DPD Poland InfoServices settings.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct DpdPlConfig {
     /// Base URL; the InfoServices path is appended.
@@ -65,7 +65,7 @@ impl Default for DpdPlConfig {
 }
 
 /// DPD Europe (DE/Benelux) ParcelLifeCycle settings.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct DpdEuropeConfig {
     /// Base URL, e.g. `https://wsshipper.dpd.nl`; `/soap/services/...` is appended.
@@ -90,7 +90,7 @@ impl Default for DpdEuropeConfig {
 }
 
 /// DPD adapter configuration.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct DpdConfig {
     /// DPD Poland InfoServices.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::carrier::{
     Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome,
@@ -20,7 +20,7 @@ use crate::error::CarrierError;
 use crate::secret::Secret;
 
 /// InPost settings (`[carriers.inpost]`, `PARCELGATE_CARRIERS__INPOST__…`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InpostConfig {
     /// ShipX host; production by default. Tests point it at wiremock.

@@ -1,0 +1,330 @@
+//! Configuration: built-in defaults, an optional `parcelgate.toml`, then `PARCELGATE_…`
+//! environment variables (`__` nests: `PARCELGATE_CARRIERS__INPOST__BASE_URL`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use carriers::dhl::DhlConfig;
+use carriers::dpd::DpdConfig;
+use carriers::inpost::InpostConfig;
+use carriers::Secret;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Why the configuration was refused; always names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value could not be read (type, unknown key, syntax).
+    #[error("configuration: {0}")]
+    Parse(String),
+    /// A value was read but makes no sense.
+    #[error("configuration key `{key}`: {message}")]
+    Invalid {
+        /// Dotted key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A list of CIDR blocks, written as a TOML array or a comma-separated string (for env vars).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CidrList(pub Vec<IpNet>);
+
+impl CidrList {
+    /// Whether `ip` lies in any block (IPv4-mapped IPv6 addresses are checked as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+
+    /// True when no block is configured.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for CidrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        let items = match Raw::deserialize(d)? {
+            Raw::One(s) => s.split(',').map(|x| x.trim().to_string()).collect::<Vec<_>>(),
+            Raw::Many(v) => v,
+        };
+        items
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_cidr(&s).map_err(serde::de::Error::custom))
+            .collect::<Result<Vec<_>, _>>()
+            .map(CidrList)
+    }
+}
+
+/// Parses `10.0.0.0/8`, or a bare address as a single-host block.
+pub fn parse_cidr(s: &str) -> Result<IpNet, String> {
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{s:?} is not a CIDR block or IP address"))
+}
+
+/// Gateway-side settings of one carrier, next to the adapter's own.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CarrierSection<T> {
+    /// Force the adapter on or off; by default it is on when it has what it needs.
+    pub enabled: Option<bool>,
+    /// The `{secret}` path segment of this carrier's webhook URL. Webhooks are refused without one.
+    pub webhook_secret: Secret,
+    /// Source addresses allowed to post webhooks (empty: any). InPost sends from 91.216.25.0/24.
+    pub allowed_sources: CidrList,
+    /// The adapter's own settings (base URL, credentials, limits).
+    #[serde(flatten)]
+    pub adapter: T,
+}
+
+/// All carriers.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CarriersConfig {
+    /// InPost ShipX.
+    pub inpost: CarrierSection<InpostConfig>,
+    /// DHL Unified Tracking.
+    pub dhl: CarrierSection<DhlConfig>,
+    /// DPD Poland and Europe.
+    pub dpd: CarrierSection<DpdConfig>,
+}
+
+/// The background poller.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PollerConfig {
+    /// Run the poller in this process.
+    pub enabled: bool,
+    /// Seconds between scans for due shipments when idle.
+    pub tick_secs: u64,
+    /// Shipments claimed per scan.
+    pub batch: u32,
+    /// Seconds a claim is held before another process may take it.
+    pub lease_secs: u64,
+    /// Carrier calls in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for PollerConfig {
+    fn default() -> Self {
+        PollerConfig {
+            enabled: true,
+            tick_secs: 5,
+            batch: 50,
+            lease_secs: 120,
+            concurrency: 8,
+        }
+    }
+}
+
+/// Carrier webhooks in.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboundConfig {
+    /// Largest accepted webhook body.
+    pub max_body_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (empty: the header is ignored).
+    pub trusted_proxies: CidrList,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        InboundConfig {
+            max_body_bytes: 1024 * 1024,
+            trusted_proxies: CidrList::default(),
+        }
+    }
+}
+
+/// Status-change callbacks out.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallbacksConfig {
+    /// Allow `http://` callback URLs (development only).
+    pub allow_http: bool,
+    /// Blocks that may be called even though they are private (e.g. `127.0.0.1/32` for a local receiver).
+    pub allowed_cidrs: CidrList,
+    /// Seconds a receiver has to answer.
+    pub timeout_secs: u64,
+}
+
+impl Default for CallbacksConfig {
+    fn default() -> Self {
+        CallbacksConfig {
+            allow_http: false,
+            allowed_cidrs: CidrList::default(),
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// Read caches.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Maximum bytes of cached shipment responses.
+    pub max_bytes: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            max_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://FILE` (default, embedded) or `postgres://…`.
+    pub database_url: String,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Public base URL, used in tracking links.
+    pub public_url: String,
+    /// Log format: `text` or `json`.
+    pub log_format: String,
+    /// Carrier adapters.
+    pub carriers: CarriersConfig,
+    /// Poller.
+    pub poller: PollerConfig,
+    /// Inbound carrier webhooks.
+    pub webhooks: InboundConfig,
+    /// Outbound callbacks.
+    pub callbacks: CallbacksConfig,
+    /// Caches.
+    pub cache: CacheConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://parcelgate.db".to_string(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".to_string(),
+            log_format: "text".to_string(),
+            carriers: CarriersConfig::default(),
+            poller: PollerConfig::default(),
+            webhooks: InboundConfig::default(),
+            callbacks: CallbacksConfig::default(),
+            cache: CacheConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if it exists), then the environment; validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        let path = file.unwrap_or(Path::new("parcelgate.toml"));
+        if path.exists() {
+            fig = fig.merge(Toml::file(path));
+        } else if file.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "--config".into(),
+                message: format!("{} does not exist", path.display()),
+            });
+        }
+        fig = fig.merge(Env::prefixed("PARCELGATE_").split("__"));
+        Self::from_figment(fig)
+    }
+
+    /// Extracts and validates from a prepared figment (tests build their own).
+    pub fn from_figment(fig: Figment) -> Result<Config, ConfigError> {
+        let cfg: Config = fig.extract().map_err(|e| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: key.to_string(),
+            message,
+        };
+        url::Url::parse(&self.public_url)
+            .map_err(|e| invalid("public_url", format!("not a URL: {e}")))?;
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
+            return Err(invalid(
+                "database_url",
+                "must start with sqlite:// or postgres://".into(),
+            ));
+        }
+        for (name, base, secret) in [
+            ("inpost", &self.carriers.inpost.adapter.base_url, &self.carriers.inpost.webhook_secret),
+            ("dhl", &self.carriers.dhl.adapter.base_url, &self.carriers.dhl.webhook_secret),
+        ] {
+            url::Url::parse(base).map_err(|e| {
+                invalid(&format!("carriers.{name}.base_url"), format!("not a URL: {e}"))
+            })?;
+            if !secret.is_empty() && secret.expose().len() < 16 {
+                return Err(invalid(
+                    &format!("carriers.{name}.webhook_secret"),
+                    "must be at least 16 characters (it is the only thing guarding the URL)".into(),
+                ));
+            }
+        }
+        if !["text", "json"].contains(&self.log_format.as_str()) {
+            return Err(invalid("log_format", "must be text or json".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Serialized;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        for (k, v) in pairs {
+            fig = fig.merge(Toml::string(&format!("{k} = {v}")).nested());
+        }
+        Config::from_figment(fig)
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn cidr_lists_accept_commas_and_arrays() {
+        let c: CidrList = serde_json::from_str("\"127.0.0.0/8, ::1\"").unwrap();
+        assert!(c.contains("127.0.0.1".parse().unwrap()));
+        assert!(c.contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!c.contains("10.0.0.1".parse().unwrap()));
+        let e = serde_json::from_str::<CidrList>("[\"banana\"]").unwrap_err();
+        assert!(e.to_string().contains("banana"));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let e = with(&[("public_url", "\"not a url\"")]).unwrap_err();
+        assert!(e.to_string().contains("public_url"), "{e}");
+        let e = with(&[("database_url", "\"mysql://x\"")]).unwrap_err();
+        assert!(e.to_string().contains("database_url"), "{e}");
+        let e = with(&[("lisen", "\"x\"")]).unwrap_err();
+        assert!(e.to_string().contains("lisen"), "{e}");
+    }
+}

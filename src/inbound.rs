@@ -1,0 +1,127 @@
+//! Carrier webhooks after they are stored: the inbox worker parses each body and merges its
+//! updates. A body that cannot be processed is parked with its error, never lost, never
+//! blocking the rest; a storage failure leaves it pending so its lease expires and it retries.
+
+use std::time::Duration;
+
+use carriers::registry::normalize_number;
+use carriers::{CarrierId, TrackingSnapshot};
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crate::app::AppState;
+use crate::store::{ApplyOutcome, InboxItem, UpdateSource};
+
+/// Attempts before a body that keeps hitting storage errors is parked.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// Runs until `stop` turns true.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let now = Utc::now();
+        let items = match state.store.inbox_claim(now, now + chrono::Duration::seconds(60), 100).await {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::error!(error = %e, "inbox claim failed");
+                Vec::new()
+            }
+        };
+        if items.is_empty() {
+            if crate::workers::idle(Duration::from_secs(1), &state.wake_inbox, &mut stop).await {
+                break;
+            }
+            continue;
+        }
+        for item in items {
+            process_item(&state, &item).await;
+        }
+    }
+}
+
+/// Why one inbox body failed.
+enum ItemError {
+    /// The body is bad: park it with this message.
+    Payload(String),
+    /// Storage failed: retry later.
+    Storage(String),
+}
+
+/// Processes one stored body and records the outcome.
+pub async fn process_item(state: &AppState, item: &InboxItem) {
+    let carrier = item.carrier.as_str();
+    let result = process_body(state, item).await;
+    let (outcome, error) = match &result {
+        Ok(()) => ("ok", None),
+        Err(ItemError::Payload(e)) => ("parked", Some(e.clone())),
+        Err(ItemError::Storage(e)) if item.attempts >= MAX_ATTEMPTS => ("parked", Some(format!("gave up after {} attempts: {e}", item.attempts))),
+        Err(ItemError::Storage(e)) => {
+            tracing::warn!(inbox_id = item.id, error = %e, "inbox item will be retried");
+            state.metrics.inc("parcelgate_inbox_processed_total", &[("carrier", carrier), ("outcome", "retry")]);
+            return;
+        }
+    };
+    if let Some(e) = &error {
+        tracing::warn!(inbox_id = item.id, carrier, error = %e, "webhook body parked");
+    }
+    if let Err(e) = state.store.inbox_finish(item.id, error.as_deref(), Utc::now()).await {
+        tracing::error!(inbox_id = item.id, error = %e, "could not mark inbox item");
+    }
+    state.metrics.inc("parcelgate_inbox_processed_total", &[("carrier", carrier), ("outcome", outcome)]);
+}
+
+async fn process_body(state: &AppState, item: &InboxItem) -> Result<(), ItemError> {
+    let adapter = state
+        .registry
+        .get(item.carrier)
+        .ok_or_else(|| ItemError::Payload(format!("carrier {} is not enabled", item.carrier)))?;
+    let payload = adapter.parse_webhook(&item.body).map_err(|e| ItemError::Payload(e.to_string()))?;
+    for notice in &payload.notices {
+        tracing::info!(carrier = %item.carrier, inbox_id = item.id, "{notice}");
+    }
+    for snap in &payload.snapshots {
+        apply_pushed(state, snap).await.map_err(ItemError::Storage)?;
+    }
+    Ok(())
+}
+
+/// Merges a pushed snapshot (webhook or feed) into every shipment tracking its number.
+/// Returns how many shipments it matched.
+pub async fn apply_pushed(state: &AppState, snap: &TrackingSnapshot) -> Result<usize, String> {
+    let number = normalize_number(&snap.tracking_number);
+    let ids = state
+        .store
+        .shipment_ids_for_number(snap.carrier, &number)
+        .await
+        .map_err(|e| e.to_string())?;
+    if ids.is_empty() {
+        state.metrics.inc("parcelgate_unregistered_updates_total", &[("carrier", snap.carrier.as_str())]);
+        tracing::debug!(carrier = %snap.carrier, tracking_number = %number, "update for an unregistered number dropped");
+    }
+    for id in &ids {
+        let applied = state
+            .store
+            .apply_snapshot(id, snap, UpdateSource::Push, Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        after_apply(state, id, snap.carrier, &applied).await;
+    }
+    Ok(ids.len())
+}
+
+/// What follows a committed merge: cache invalidation, metrics, and the unmapped-code log.
+pub async fn after_apply(state: &AppState, shipment_id: &str, carrier: CarrierId, applied: &ApplyOutcome) {
+    if applied.changed {
+        state.cache.invalidate(shipment_id).await;
+    }
+    for code in &applied.unmapped_codes {
+        state.metrics.inc("parcelgate_unmapped_codes_total", &[("carrier", carrier.as_str()), ("code", code)]);
+        tracing::warn!(%carrier, code = %code, shipment_id, "carrier code not in the mapping table; kept as unknown");
+    }
+    if let Some(c) = &applied.status_change {
+        state.metrics.inc("parcelgate_status_changes_total", &[("carrier", carrier.as_str()), ("status", c.to_status.as_str())]);
+        tracing::info!(%carrier, shipment_id, from = %c.from_status, to = %c.to_status, "status changed");
+    }
+}

@@ -1,0 +1,118 @@
+//! Prometheus metrics: labelled counters and gauges kept in memory, rendered as text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+/// A metric name with its sorted label pairs.
+type Key = (&'static str, Vec<(&'static str, String)>);
+
+/// The process's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    counters: Mutex<BTreeMap<Key, u64>>,
+    gauges: Mutex<BTreeMap<Key, f64>>,
+}
+
+/// Help text of each metric family.
+const HELP: &[(&str, &str)] = &[
+    ("parcelgate_http_requests_total", "HTTP requests by route and status class"),
+    ("parcelgate_webhooks_received_total", "Carrier webhooks stored, by carrier"),
+    ("parcelgate_webhooks_rejected_total", "Carrier webhooks refused, by carrier and reason"),
+    ("parcelgate_inbox_processed_total", "Webhook bodies processed, by carrier and outcome"),
+    ("parcelgate_polls_total", "Carrier polls, by carrier and outcome"),
+    ("parcelgate_unmapped_codes_total", "Carrier codes the mapping tables do not know"),
+    ("parcelgate_status_changes_total", "Status changes recorded, by carrier and new status"),
+    ("parcelgate_unregistered_updates_total", "Carrier updates for numbers nobody registered"),
+    ("parcelgate_cache_requests_total", "Shipment cache lookups, by result"),
+    ("parcelgate_cache_entries", "Shipment cache entries"),
+    ("parcelgate_callback_deliveries_total", "Callback delivery attempts, by outcome"),
+    ("parcelgate_carrier_quota_used", "Carrier calls used today"),
+];
+
+impl Metrics {
+    /// Adds `by` to a counter.
+    pub fn inc_by(&self, name: &'static str, labels: &[(&'static str, &str)], by: u64) {
+        let key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        if let Ok(mut m) = self.counters.lock() {
+            *m.entry(key).or_default() += by;
+        }
+    }
+
+    /// Adds one to a counter.
+    pub fn inc(&self, name: &'static str, labels: &[(&'static str, &str)]) {
+        self.inc_by(name, labels, 1);
+    }
+
+    /// Sets a gauge.
+    pub fn set(&self, name: &'static str, labels: &[(&'static str, &str)], value: f64) {
+        let key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        if let Ok(mut m) = self.gauges.lock() {
+            m.insert(key, value);
+        }
+    }
+
+    /// A counter's current value (tests, the carriers endpoint).
+    pub fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> u64 {
+        let key: Key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        self.counters
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+            .unwrap_or(0)
+    }
+
+    /// Renders the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let counters = self.counters.lock().map(|m| m.clone()).unwrap_or_default();
+        let gauges = self.gauges.lock().map(|m| m.clone()).unwrap_or_default();
+        for (name, help) in HELP {
+            let is_gauge = name.ends_with("_entries") || name.ends_with("_used");
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {}", if is_gauge { "gauge" } else { "counter" });
+            for ((n, labels), v) in &counters {
+                if n == name {
+                    let _ = writeln!(out, "{n}{} {v}", render_labels(labels));
+                }
+            }
+            for ((n, labels), v) in &gauges {
+                if n == name {
+                    let _ = writeln!(out, "{n}{} {v}", render_labels(labels));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn render_labels(labels: &[(&'static str, String)]) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| {
+            let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+            format!("{k}=\"{v}\"")
+        })
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.inc("parcelgate_polls_total", &[("carrier", "dhl"), ("outcome", "ok")]);
+        m.inc("parcelgate_polls_total", &[("carrier", "dhl"), ("outcome", "ok")]);
+        m.set("parcelgate_cache_entries", &[], 3.0);
+        let text = m.render();
+        assert!(text.contains("parcelgate_polls_total{carrier=\"dhl\",outcome=\"ok\"} 2"));
+        assert!(text.contains("# TYPE parcelgate_cache_entries gauge"));
+        assert!(text.contains("parcelgate_cache_entries 3"));
+    }
+}
