@@ -45,13 +45,17 @@ impl FromRequestParts<AppState> for AuthMerchant {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::Unauthorized("missing Authorization: Bearer <api key>".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("missing Authorization: Bearer <api key>".into())
+            })?;
         let key = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("Authorization must be `Bearer <api key>`".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("Authorization must be `Bearer <api key>`".into())
+            })?;
         let hash = hash_key(key);
         if let Some(found) = state.auth_cache.get(&hash).await {
             return found

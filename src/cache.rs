@@ -12,8 +12,14 @@ use moka::ops::compute::Op;
 /// A cache slot: either fresh bytes or a marker that a write happened.
 #[derive(Clone, Debug)]
 enum Slot {
-    Fresh { generation: u64, merchant_id: String, body: Bytes },
-    Stale { generation: u64 },
+    Fresh {
+        generation: u64,
+        merchant_id: String,
+        body: Bytes,
+    },
+    Stale {
+        generation: u64,
+    },
 }
 
 impl Slot {
@@ -58,7 +64,11 @@ impl ShipmentCache {
     /// request then gets 404 from the store).
     pub async fn get(&self, id: &str, merchant_id: &str) -> Lookup {
         match self.slots.get(id).await {
-            Some(Slot::Fresh { body, merchant_id: owner, .. }) if owner == merchant_id => Lookup::Hit(body),
+            Some(Slot::Fresh {
+                body,
+                merchant_id: owner,
+                ..
+            }) if owner == merchant_id => Lookup::Hit(body),
             Some(slot) => Lookup::Miss(slot.generation()),
             None => Lookup::Miss(0),
         }
@@ -72,7 +82,11 @@ impl ShipmentCache {
             .and_compute_with(|current| {
                 let current_gen = current.map(|e| e.value().generation()).unwrap_or(0);
                 let op = if current_gen == ticket {
-                    Op::Put(Slot::Fresh { generation: ticket, merchant_id, body })
+                    Op::Put(Slot::Fresh {
+                        generation: ticket,
+                        merchant_id,
+                        body,
+                    })
                 } else {
                     Op::Nop
                 };
@@ -105,12 +119,16 @@ mod tests {
     #[tokio::test]
     async fn a_reader_that_raced_a_write_cannot_store_stale_bytes() {
         let c = ShipmentCache::new(1 << 20);
-        let Lookup::Miss(ticket) = c.get("s1", "m1").await else { panic!("hit on empty") };
+        let Lookup::Miss(ticket) = c.get("s1", "m1").await else {
+            panic!("hit on empty")
+        };
         c.invalidate("s1").await; // a write commits while the reader loads
         c.fill("s1", ticket, "m1", Bytes::from_static(b"old")).await;
         assert!(matches!(c.get("s1", "m1").await, Lookup::Miss(_)));
 
-        let Lookup::Miss(ticket) = c.get("s1", "m1").await else { panic!() };
+        let Lookup::Miss(ticket) = c.get("s1", "m1").await else {
+            panic!()
+        };
         c.fill("s1", ticket, "m1", Bytes::from_static(b"new")).await;
         match c.get("s1", "m1").await {
             Lookup::Hit(b) => assert_eq!(&b[..], b"new"),

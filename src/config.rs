@@ -58,7 +58,10 @@ impl<'de> Deserialize<'de> for CidrList {
             Many(Vec<String>),
         }
         let items = match Raw::deserialize(d)? {
-            Raw::One(s) => s.split(',').map(|x| x.trim().to_string()).collect::<Vec<_>>(),
+            Raw::One(s) => s
+                .split(',')
+                .map(|x| x.trim().to_string())
+                .collect::<Vec<_>>(),
             Raw::Many(v) => v,
         };
         items
@@ -248,7 +251,9 @@ impl Config {
 
     /// Extracts and validates from a prepared figment (tests build their own).
     pub fn from_figment(fig: Figment) -> Result<Config, ConfigError> {
-        let cfg: Config = fig.extract().map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let cfg: Config = fig
+            .extract()
+            .map_err(|e| ConfigError::Parse(e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -268,11 +273,22 @@ impl Config {
             ));
         }
         for (name, base, secret) in [
-            ("inpost", &self.carriers.inpost.adapter.base_url, &self.carriers.inpost.webhook_secret),
-            ("dhl", &self.carriers.dhl.adapter.base_url, &self.carriers.dhl.webhook_secret),
+            (
+                "inpost",
+                &self.carriers.inpost.adapter.base_url,
+                &self.carriers.inpost.webhook_secret,
+            ),
+            (
+                "dhl",
+                &self.carriers.dhl.adapter.base_url,
+                &self.carriers.dhl.webhook_secret,
+            ),
         ] {
             url::Url::parse(base).map_err(|e| {
-                invalid(&format!("carriers.{name}.base_url"), format!("not a URL: {e}"))
+                invalid(
+                    &format!("carriers.{name}.base_url"),
+                    format!("not a URL: {e}"),
+                )
             })?;
             if !secret.is_empty() && secret.expose().len() < 16 {
                 return Err(invalid(

@@ -91,19 +91,51 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         use ApiError::*;
         match self {
-            Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request field"),
-            Malformed(_) => (StatusCode::BAD_REQUEST, "malformed-request", "Malformed request"),
+            Validation { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request field",
+            ),
+            Malformed(_) => (
+                StatusCode::BAD_REQUEST,
+                "malformed-request",
+                "Malformed request",
+            ),
             Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
-            PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large"),
-            Carrier(e) if e.is_retryable() => (StatusCode::BAD_GATEWAY, "carrier-unavailable", "Carrier unavailable"),
-            Carrier(carriers::CarrierError::NotFound { .. }) => (StatusCode::NOT_FOUND, "carrier-not-found", "Carrier has no data"),
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            Carrier(e) if e.is_retryable() => (
+                StatusCode::BAD_GATEWAY,
+                "carrier-unavailable",
+                "Carrier unavailable",
+            ),
+            Carrier(carriers::CarrierError::NotFound { .. }) => (
+                StatusCode::NOT_FOUND,
+                "carrier-not-found",
+                "Carrier has no data",
+            ),
             Carrier(_) => (StatusCode::BAD_GATEWAY, "carrier-error", "Carrier error"),
-            Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage-unavailable", "Storage unavailable"),
-            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+            Store(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage-unavailable",
+                "Storage unavailable",
+            ),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
         }
     }
 
@@ -140,7 +172,12 @@ impl IntoResponse for ApiError {
 pub fn problem_response(p: &Problem) -> Response {
     let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(p).unwrap_or_default();
-    let mut resp = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+    let mut resp = (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body,
+    )
+        .into_response();
     if let Some(s) = p.retry_after {
         if let Ok(v) = header::HeaderValue::from_str(&s.to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);

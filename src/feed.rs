@@ -23,7 +23,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 false
             }
         };
-        let wait = if drained_something { Duration::from_millis(10) } else { FEED_INTERVAL };
+        let wait = if drained_something {
+            Duration::from_millis(10)
+        } else {
+            FEED_INTERVAL
+        };
         if crate::workers::idle(wait, &tokio::sync::Notify::new(), &mut stop).await {
             break;
         }
@@ -36,11 +40,24 @@ pub async fn drain_once(state: &AppState) -> Result<usize, String> {
     let Some(dpd) = state.dpd.clone() else {
         return Ok(0);
     };
-    if state.limiter.acquire(carriers::CarrierId::Dpd).await.is_none() {
+    if state
+        .limiter
+        .acquire(carriers::CarrierId::Dpd)
+        .await
+        .is_none()
+    {
         return Ok(0);
     }
-    let batch = dpd.fetch_feed(FEED_LIMIT).await.map_err(|e| e.to_string())?;
-    let keep_unregistered = state.config.carriers.dpd.adapter.keep_unregistered_feed_events;
+    let batch = dpd
+        .fetch_feed(FEED_LIMIT)
+        .await
+        .map_err(|e| e.to_string())?;
+    let keep_unregistered = state
+        .config
+        .carriers
+        .dpd
+        .adapter
+        .keep_unregistered_feed_events;
     for snap in &batch.snapshots {
         let matched = crate::inbound::apply_pushed(state, snap).await?;
         if matched == 0 && keep_unregistered {
@@ -48,8 +65,15 @@ pub async fn drain_once(state: &AppState) -> Result<usize, String> {
         }
     }
     if let Some(confirm_id) = &batch.confirm_id {
-        if state.limiter.acquire(carriers::CarrierId::Dpd).await.is_some() {
-            dpd.confirm_feed(confirm_id).await.map_err(|e| e.to_string())?;
+        if state
+            .limiter
+            .acquire(carriers::CarrierId::Dpd)
+            .await
+            .is_some()
+        {
+            dpd.confirm_feed(confirm_id)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(batch.snapshots.len())
@@ -71,7 +95,11 @@ async fn keep_unmatched(state: &AppState, snap: &carriers::TrackingSnapshot) -> 
         .map_err(|e| e.to_string())?;
     state
         .store
-        .inbox_finish(id, Some("feed event for an unregistered parcel (kept by config)"), chrono::Utc::now())
+        .inbox_finish(
+            id,
+            Some("feed event for an unregistered parcel (kept by config)"),
+            chrono::Utc::now(),
+        )
         .await
         .map_err(|e| e.to_string())
 }

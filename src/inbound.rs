@@ -22,7 +22,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             break;
         }
         let now = Utc::now();
-        let items = match state.store.inbox_claim(now, now + chrono::Duration::seconds(60), 100).await {
+        let items = match state
+            .store
+            .inbox_claim(now, now + chrono::Duration::seconds(60), 100)
+            .await
+        {
             Ok(items) => items,
             Err(e) => {
                 tracing::error!(error = %e, "inbox claim failed");
@@ -56,20 +60,33 @@ pub async fn process_item(state: &AppState, item: &InboxItem) {
     let (outcome, error) = match &result {
         Ok(()) => ("ok", None),
         Err(ItemError::Payload(e)) => ("parked", Some(e.clone())),
-        Err(ItemError::Storage(e)) if item.attempts >= MAX_ATTEMPTS => ("parked", Some(format!("gave up after {} attempts: {e}", item.attempts))),
+        Err(ItemError::Storage(e)) if item.attempts >= MAX_ATTEMPTS => (
+            "parked",
+            Some(format!("gave up after {} attempts: {e}", item.attempts)),
+        ),
         Err(ItemError::Storage(e)) => {
             tracing::warn!(inbox_id = item.id, error = %e, "inbox item will be retried");
-            state.metrics.inc("parcelgate_inbox_processed_total", &[("carrier", carrier), ("outcome", "retry")]);
+            state.metrics.inc(
+                "parcelgate_inbox_processed_total",
+                &[("carrier", carrier), ("outcome", "retry")],
+            );
             return;
         }
     };
     if let Some(e) = &error {
         tracing::warn!(inbox_id = item.id, carrier, error = %e, "webhook body parked");
     }
-    if let Err(e) = state.store.inbox_finish(item.id, error.as_deref(), Utc::now()).await {
+    if let Err(e) = state
+        .store
+        .inbox_finish(item.id, error.as_deref(), Utc::now())
+        .await
+    {
         tracing::error!(inbox_id = item.id, error = %e, "could not mark inbox item");
     }
-    state.metrics.inc("parcelgate_inbox_processed_total", &[("carrier", carrier), ("outcome", outcome)]);
+    state.metrics.inc(
+        "parcelgate_inbox_processed_total",
+        &[("carrier", carrier), ("outcome", outcome)],
+    );
 }
 
 async fn process_body(state: &AppState, item: &InboxItem) -> Result<(), ItemError> {
@@ -77,12 +94,16 @@ async fn process_body(state: &AppState, item: &InboxItem) -> Result<(), ItemErro
         .registry
         .get(item.carrier)
         .ok_or_else(|| ItemError::Payload(format!("carrier {} is not enabled", item.carrier)))?;
-    let payload = adapter.parse_webhook(&item.body).map_err(|e| ItemError::Payload(e.to_string()))?;
+    let payload = adapter
+        .parse_webhook(&item.body)
+        .map_err(|e| ItemError::Payload(e.to_string()))?;
     for notice in &payload.notices {
         tracing::info!(carrier = %item.carrier, inbox_id = item.id, "{notice}");
     }
     for snap in &payload.snapshots {
-        apply_pushed(state, snap).await.map_err(ItemError::Storage)?;
+        apply_pushed(state, snap)
+            .await
+            .map_err(ItemError::Storage)?;
     }
     Ok(())
 }
@@ -97,7 +118,10 @@ pub async fn apply_pushed(state: &AppState, snap: &TrackingSnapshot) -> Result<u
         .await
         .map_err(|e| e.to_string())?;
     if ids.is_empty() {
-        state.metrics.inc("parcelgate_unregistered_updates_total", &[("carrier", snap.carrier.as_str())]);
+        state.metrics.inc(
+            "parcelgate_unregistered_updates_total",
+            &[("carrier", snap.carrier.as_str())],
+        );
         tracing::debug!(carrier = %snap.carrier, tracking_number = %number, "update for an unregistered number dropped");
     }
     for id in &ids {
@@ -112,16 +136,30 @@ pub async fn apply_pushed(state: &AppState, snap: &TrackingSnapshot) -> Result<u
 }
 
 /// What follows a committed merge: cache invalidation, metrics, and the unmapped-code log.
-pub async fn after_apply(state: &AppState, shipment_id: &str, carrier: CarrierId, applied: &ApplyOutcome) {
+pub async fn after_apply(
+    state: &AppState,
+    shipment_id: &str,
+    carrier: CarrierId,
+    applied: &ApplyOutcome,
+) {
     if applied.changed {
         state.cache.invalidate(shipment_id).await;
     }
     for code in &applied.unmapped_codes {
-        state.metrics.inc("parcelgate_unmapped_codes_total", &[("carrier", carrier.as_str()), ("code", code)]);
+        state.metrics.inc(
+            "parcelgate_unmapped_codes_total",
+            &[("carrier", carrier.as_str()), ("code", code)],
+        );
         tracing::warn!(%carrier, code = %code, shipment_id, "carrier code not in the mapping table; kept as unknown");
     }
     if let Some(c) = &applied.status_change {
-        state.metrics.inc("parcelgate_status_changes_total", &[("carrier", carrier.as_str()), ("status", c.to_status.as_str())]);
+        state.metrics.inc(
+            "parcelgate_status_changes_total",
+            &[
+                ("carrier", carrier.as_str()),
+                ("status", c.to_status.as_str()),
+            ],
+        );
         tracing::info!(%carrier, shipment_id, from = %c.from_status, to = %c.to_status, "status changed");
     }
 }

@@ -12,7 +12,11 @@ use parcelgate::app::AppState;
 use parcelgate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "parcelgate", version, about = "Shipment-tracking gateway for DHL, DPD and InPost")]
+#[command(
+    name = "parcelgate",
+    version,
+    about = "Shipment-tracking gateway for DHL, DPD and InPost"
+)]
 struct Cli {
     /// Config file (default: ./parcelgate.toml if present).
     #[arg(long, global = true)]
@@ -55,7 +59,9 @@ enum MerchantCommand {
 fn init_tracing(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PARCELGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -73,10 +79,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let store = parcelgate::store::connect(&config.database_url).await?;
             store.migrate().await?;
-            println!("migrations applied to {}", parcelgate::store::redact_url(&config.database_url));
+            println!(
+                "migrations applied to {}",
+                parcelgate::store::redact_url(&config.database_url)
+            );
             Ok(())
         }
-        Command::Merchant { command: MerchantCommand::Create { name } } => {
+        Command::Merchant {
+            command: MerchantCommand::Create { name },
+        } => {
             let name = name.trim();
             if name.is_empty() || name.len() > 200 {
                 bail!("--name must be 1 to 200 characters");
@@ -87,7 +98,12 @@ async fn main() -> anyhow::Result<()> {
             let merchant = store.create_merchant(name, now).await?;
             let key = parcelgate::auth::generate_key();
             store
-                .add_api_key(&merchant.id, &parcelgate::auth::hash_key(&key), &parcelgate::auth::key_display_prefix(&key), now)
+                .add_api_key(
+                    &merchant.id,
+                    &parcelgate::auth::hash_key(&key),
+                    &parcelgate::auth::key_display_prefix(&key),
+                    now,
+                )
                 .await?;
             println!("merchant_id: {}", merchant.id);
             println!("api_key:     {key}");
@@ -110,13 +126,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -132,7 +149,8 @@ async fn track(config: Config, number: &str, carrier: Option<&str>) -> anyhow::R
     let state = AppState::new(config, Arc::clone(&store));
     let n = normalize_number(number);
     let id = match carrier {
-        Some(c) => CarrierId::parse(c).with_context(|| format!("unknown carrier {c:?}: use dhl, dpd or inpost"))?,
+        Some(c) => CarrierId::parse(c)
+            .with_context(|| format!("unknown carrier {c:?}: use dhl, dpd or inpost"))?,
         None => state
             .registry
             .detect(&n)
@@ -140,7 +158,10 @@ async fn track(config: Config, number: &str, carrier: Option<&str>) -> anyhow::R
             .map(|d| d.carrier)
             .with_context(|| format!("no enabled carrier recognises {n}; pass --carrier"))?,
     };
-    let adapter = state.registry.get(id).with_context(|| format!("{id} is not enabled (configure its credentials)"))?;
+    let adapter = state
+        .registry
+        .get(id)
+        .with_context(|| format!("{id} is not enabled (configure its credentials)"))?;
     let outcome = adapter
         .track(&[TrackRequest::number(n.clone())])
         .await
@@ -149,13 +170,22 @@ async fn track(config: Config, number: &str, carrier: Option<&str>) -> anyhow::R
     let mut snap = outcome.result?;
     snap.events.sort_by_key(|e| e.occurred_at);
     let (status, substatus, _) = parcelgate::engine::merge::derive_status(&snap.events);
-    println!("{} {}  status: {status} ({substatus})", id.display_name(), snap.tracking_number);
+    println!(
+        "{} {}  status: {status} ({substatus})",
+        id.display_name(),
+        snap.tracking_number
+    );
     if let Some(eta) = snap.eta {
         println!("ETA: {} – {}", eta.from, eta.to);
     }
     for e in &snap.events {
         let local = FixedOffset::east_opt(e.utc_offset_seconds)
-            .map(|o| e.occurred_at.with_timezone(&o).format("%Y-%m-%d %H:%M %:z").to_string())
+            .map(|o| {
+                e.occurred_at
+                    .with_timezone(&o)
+                    .format("%Y-%m-%d %H:%M %:z")
+                    .to_string()
+            })
             .unwrap_or_default();
         let place = e.location.text.clone().unwrap_or_default();
         println!(
@@ -163,7 +193,11 @@ async fn track(config: Config, number: &str, carrier: Option<&str>) -> anyhow::R
             e.status.as_str(),
             e.substatus,
             e.raw_code,
-            if place.is_empty() { String::new() } else { format!("@ {place}") }
+            if place.is_empty() {
+                String::new()
+            } else {
+                format!("@ {place}")
+            }
         );
     }
     Ok(())

@@ -16,24 +16,57 @@ pub struct Metrics {
 
 /// Help text of each metric family.
 const HELP: &[(&str, &str)] = &[
-    ("parcelgate_http_requests_total", "HTTP requests by route and status class"),
-    ("parcelgate_webhooks_received_total", "Carrier webhooks stored, by carrier"),
-    ("parcelgate_webhooks_rejected_total", "Carrier webhooks refused, by carrier and reason"),
-    ("parcelgate_inbox_processed_total", "Webhook bodies processed, by carrier and outcome"),
-    ("parcelgate_polls_total", "Carrier polls, by carrier and outcome"),
-    ("parcelgate_unmapped_codes_total", "Carrier codes the mapping tables do not know"),
-    ("parcelgate_status_changes_total", "Status changes recorded, by carrier and new status"),
-    ("parcelgate_unregistered_updates_total", "Carrier updates for numbers nobody registered"),
-    ("parcelgate_cache_requests_total", "Shipment cache lookups, by result"),
+    (
+        "parcelgate_http_requests_total",
+        "HTTP requests by route and status class",
+    ),
+    (
+        "parcelgate_webhooks_received_total",
+        "Carrier webhooks stored, by carrier",
+    ),
+    (
+        "parcelgate_webhooks_rejected_total",
+        "Carrier webhooks refused, by carrier and reason",
+    ),
+    (
+        "parcelgate_inbox_processed_total",
+        "Webhook bodies processed, by carrier and outcome",
+    ),
+    (
+        "parcelgate_polls_total",
+        "Carrier polls, by carrier and outcome",
+    ),
+    (
+        "parcelgate_unmapped_codes_total",
+        "Carrier codes the mapping tables do not know",
+    ),
+    (
+        "parcelgate_status_changes_total",
+        "Status changes recorded, by carrier and new status",
+    ),
+    (
+        "parcelgate_unregistered_updates_total",
+        "Carrier updates for numbers nobody registered",
+    ),
+    (
+        "parcelgate_cache_requests_total",
+        "Shipment cache lookups, by result",
+    ),
     ("parcelgate_cache_entries", "Shipment cache entries"),
-    ("parcelgate_callback_deliveries_total", "Callback delivery attempts, by outcome"),
+    (
+        "parcelgate_callback_deliveries_total",
+        "Callback delivery attempts, by outcome",
+    ),
     ("parcelgate_carrier_quota_used", "Carrier calls used today"),
 ];
 
 impl Metrics {
     /// Adds `by` to a counter.
     pub fn inc_by(&self, name: &'static str, labels: &[(&'static str, &str)], by: u64) {
-        let key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        let key = (
+            name,
+            labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        );
         if let Ok(mut m) = self.counters.lock() {
             *m.entry(key).or_default() += by;
         }
@@ -46,7 +79,10 @@ impl Metrics {
 
     /// Sets a gauge.
     pub fn set(&self, name: &'static str, labels: &[(&'static str, &str)], value: f64) {
-        let key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        let key = (
+            name,
+            labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        );
         if let Ok(mut m) = self.gauges.lock() {
             m.insert(key, value);
         }
@@ -54,7 +90,10 @@ impl Metrics {
 
     /// A counter's current value (tests, the carriers endpoint).
     pub fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> u64 {
-        let key: Key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());
+        let key: Key = (
+            name,
+            labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        );
         self.counters
             .lock()
             .ok()
@@ -70,7 +109,11 @@ impl Metrics {
         for (name, help) in HELP {
             let is_gauge = name.ends_with("_entries") || name.ends_with("_used");
             let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {}", if is_gauge { "gauge" } else { "counter" });
+            let _ = writeln!(
+                out,
+                "# TYPE {name} {}",
+                if is_gauge { "gauge" } else { "counter" }
+            );
             for ((n, labels), v) in &counters {
                 if n == name {
                     let _ = writeln!(out, "{n}{} {v}", render_labels(labels));
@@ -93,7 +136,10 @@ fn render_labels(labels: &[(&'static str, String)]) -> String {
     let inner: Vec<String> = labels
         .iter()
         .map(|(k, v)| {
-            let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
             format!("{k}=\"{v}\"")
         })
         .collect();
@@ -107,8 +153,14 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let m = Metrics::default();
-        m.inc("parcelgate_polls_total", &[("carrier", "dhl"), ("outcome", "ok")]);
-        m.inc("parcelgate_polls_total", &[("carrier", "dhl"), ("outcome", "ok")]);
+        m.inc(
+            "parcelgate_polls_total",
+            &[("carrier", "dhl"), ("outcome", "ok")],
+        );
+        m.inc(
+            "parcelgate_polls_total",
+            &[("carrier", "dhl"), ("outcome", "ok")],
+        );
         m.set("parcelgate_cache_entries", &[], 3.0);
         let text = m.render();
         assert!(text.contains("parcelgate_polls_total{carrier=\"dhl\",outcome=\"ok\"} 2"));

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use carriers::{CarrierError, Status, TrackRequest};
-use chrono::{Utc};
+use chrono::Utc;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -32,14 +32,22 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         };
         if due.is_empty() {
-            if crate::workers::idle(Duration::from_secs(cfg.tick_secs.max(1)), &state.wake_poller, &mut stop).await {
+            if crate::workers::idle(
+                Duration::from_secs(cfg.tick_secs.max(1)),
+                &state.wake_poller,
+                &mut stop,
+            )
+            .await
+            {
                 break;
             }
             continue;
         }
         let mut set = JoinSet::new();
         for shipment in due {
-            let Ok(permit) = permits.clone().acquire_owned().await else { break };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
             let st = state.clone();
             let span = tracing::info_span!("poll", carrier = %shipment.carrier, tracking_number = %shipment.tracking_number);
             set.spawn(
@@ -61,31 +69,53 @@ fn push_fed(s: &Shipment) -> bool {
 }
 
 fn at(d: Option<Duration>) -> Option<chrono::DateTime<Utc>> {
-    d.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| Utc::now() + d)
+    d.and_then(|d| chrono::Duration::from_std(d).ok())
+        .map(|d| Utc::now() + d)
 }
 
 /// Polls one shipment now and records the result. Also used by `POST …/refresh`.
 pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, CarrierError> {
     let carrier_id = s.carrier;
-    let record = |next: Option<chrono::DateTime<Utc>>, failures: u32, error: Option<String>| PollRecord {
-        now: Utc::now(),
-        next_poll_at: next,
-        failures,
-        error,
-    };
+    let record =
+        |next: Option<chrono::DateTime<Utc>>, failures: u32, error: Option<String>| PollRecord {
+            now: Utc::now(),
+            next_poll_at: next,
+            failures,
+            error,
+        };
     let Some(carrier) = state.registry.get(carrier_id).cloned() else {
-        let err = CarrierError::NotConfigured { carrier: carrier_id, detail: "carrier is not enabled in this gateway".into() };
-        let _ = state
-            .store
-            .record_poll(&s.id, &record(at(Some(Duration::from_secs(3600))), s.poll_failures, Some(err.to_string())))
-            .await;
+        let err = CarrierError::NotConfigured {
+            carrier: carrier_id,
+            detail: "carrier is not enabled in this gateway".into(),
+        };
+        save(
+            state,
+            &s.id,
+            &record(
+                at(Some(Duration::from_secs(3600))),
+                s.poll_failures,
+                Some(err.to_string()),
+            ),
+        )
+        .await;
         return Err(err);
     };
     if state.limiter.acquire(carrier_id).await.is_none() {
         // Daily quota spent: try again after midnight UTC, not a failure of this shipment.
-        let tomorrow = (Utc::now() + chrono::Duration::days(1)).date_naive().and_hms_opt(0, 5, 0).map(|t| t.and_utc());
-        let _ = state.store.record_poll(&s.id, &record(tomorrow, s.poll_failures, s.last_error.clone())).await;
-        return Err(CarrierError::RateLimited { carrier: carrier_id, retry_after: None });
+        let tomorrow = (Utc::now() + chrono::Duration::days(1))
+            .date_naive()
+            .and_hms_opt(0, 5, 0)
+            .map(|t| t.and_utc());
+        save(
+            state,
+            &s.id,
+            &record(tomorrow, s.poll_failures, s.last_error.clone()),
+        )
+        .await;
+        return Err(CarrierError::RateLimited {
+            carrier: carrier_id,
+            retry_after: None,
+        });
     }
     let request = TrackRequest {
         tracking_number: s.tracking_number.clone(),
@@ -99,38 +129,70 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
         .await
         .pop()
         .map(|o| o.result)
-        .unwrap_or_else(|| Err(CarrierError::Decode { carrier: carrier_id, detail: "adapter returned no outcome".into() }));
-    let label = |o: &str| state.metrics.inc("parcelgate_polls_total", &[("carrier", carrier_id.as_str()), ("outcome", o)]);
+        .unwrap_or_else(|| {
+            Err(CarrierError::Decode {
+                carrier: carrier_id,
+                detail: "adapter returned no outcome".into(),
+            })
+        });
+    let label = |o: &str| {
+        state.metrics.inc(
+            "parcelgate_polls_total",
+            &[("carrier", carrier_id.as_str()), ("outcome", o)],
+        )
+    };
     match outcome {
         Ok(snapshot) => {
-            let applied = match state.store.apply_snapshot(&s.id, &snapshot, UpdateSource::Poll, Utc::now()).await {
+            let applied = match state
+                .store
+                .apply_snapshot(&s.id, &snapshot, UpdateSource::Poll, Utc::now())
+                .await
+            {
                 Ok(a) => a,
                 Err(e) => {
                     tracing::error!(error = %e, "could not store poll result");
-                    let _ = state.store.record_poll(&s.id, &record(at(Some(Duration::from_secs(300))), s.poll_failures, Some(format!("storage: {e}")))).await;
-                    return Err(CarrierError::Transport { carrier: carrier_id, detail: "storage unavailable".into() });
+                    save(
+                        state,
+                        &s.id,
+                        &record(
+                            at(Some(Duration::from_secs(300))),
+                            s.poll_failures,
+                            Some(format!("storage: {e}")),
+                        ),
+                    )
+                    .await;
+                    return Err(CarrierError::Transport {
+                        carrier: carrier_id,
+                        detail: "storage unavailable".into(),
+                    });
                 }
             };
             if let Ok(mut h) = state.carrier_health.lock() {
                 h.remove(&carrier_id);
             }
             crate::inbound::after_apply(state, &s.id, carrier_id, &applied).await;
-            let status = applied.status_change.as_ref().map(|c| c.to_status).unwrap_or(s.status);
+            let status = applied
+                .status_change
+                .as_ref()
+                .map(|c| c.to_status)
+                .unwrap_or(s.status);
             let next = at(next_delay(status, push_fed(s), 0, None));
-            let _ = state.store.record_poll(&s.id, &record(next, 0, None)).await;
+            save(state, &s.id, &record(next, 0, None)).await;
             label("ok");
             Ok(applied)
         }
         Err(CarrierError::NotFound { .. }) => {
             // The carrier has nothing yet: the shipment stays pending and is asked again later.
             let next = at(next_delay(Status::Pending, false, 0, None));
-            let _ = state.store.record_poll(&s.id, &record(next, 0, None)).await;
+            save(state, &s.id, &record(next, 0, None)).await;
             label("not_found");
             Ok(ApplyOutcome::default())
         }
         Err(e) => {
             if let CarrierError::RateLimited { retry_after, .. } = &e {
-                state.limiter.pause(carrier_id, retry_after.unwrap_or(Duration::from_secs(60)));
+                state
+                    .limiter
+                    .pause(carrier_id, retry_after.unwrap_or(Duration::from_secs(60)));
             }
             if let CarrierError::Unauthorized { .. } = &e {
                 if let Ok(mut h) = state.carrier_health.lock() {
@@ -140,9 +202,17 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
             let failures = s.poll_failures.saturating_add(1);
             let next = at(next_delay(s.status, false, failures, e.retry_after()));
             tracing::warn!(error = %e, failures, "poll failed");
-            let _ = state.store.record_poll(&s.id, &record(next, failures, Some(e.to_string()))).await;
+            save(state, &s.id, &record(next, failures, Some(e.to_string()))).await;
             label(e.kind());
             Err(e)
         }
     }
+}
+
+/// Records a poll result and drops the cached response (it shows poll time and error).
+async fn save(state: &AppState, shipment_id: &str, record: &PollRecord) {
+    if let Err(e) = state.store.record_poll(shipment_id, record).await {
+        tracing::error!(error = %e, shipment_id, "could not record poll result");
+    }
+    state.cache.invalidate(shipment_id).await;
 }

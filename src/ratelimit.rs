@@ -138,7 +138,11 @@ impl RateLimiter {
         Some(QuotaUse {
             per_second: b.per_second,
             per_day: b.per_day,
-            used_today: if b.day == Utc::now().date_naive() { b.used_today } else { 0 },
+            used_today: if b.day == Utc::now().date_naive() {
+                b.used_today
+            } else {
+                0
+            },
             paused_for_secs: b
                 .paused_until
                 .filter(|u| *u > now)
@@ -184,7 +188,9 @@ mod tests {
         let l = RateLimiter::default();
         l.configure(CarrierId::Inpost, 100.0, None);
         l.pause(CarrierId::Inpost, Duration::from_secs(30));
-        assert!(matches!(l.try_acquire(CarrierId::Inpost, Utc::now()), Permit::Wait(d) if d > Duration::from_secs(29)));
+        assert!(
+            matches!(l.try_acquire(CarrierId::Inpost, Utc::now()), Permit::Wait(d) if d > Duration::from_secs(29))
+        );
         tokio::time::advance(Duration::from_secs(31)).await;
         assert_eq!(l.try_acquire(CarrierId::Inpost, Utc::now()), Permit::Go);
     }

@@ -9,7 +9,10 @@ use crate::app::AppState;
 pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
     if state.config.poller.enabled {
-        tasks.push(tokio::spawn(crate::poller::run(state.clone(), stop.clone())));
+        tasks.push(tokio::spawn(crate::poller::run(
+            state.clone(),
+            stop.clone(),
+        )));
         if state.dpd.is_some() {
             tasks.push(tokio::spawn(crate::feed::run(state.clone(), stop.clone())));
         }

@@ -43,7 +43,11 @@ pub struct CarrierList {
 #[utoipa::path(get, path = "/v1/carriers", tag = "carriers", security(("api_key" = [])),
     responses((status = 200, body = CarrierList)))]
 pub async fn list(State(state): State<AppState>, _m: AuthMerchant) -> axum::Json<CarrierList> {
-    let health = state.carrier_health.lock().map(|h| h.clone()).unwrap_or_default();
+    let health = state
+        .carrier_health
+        .lock()
+        .map(|h| h.clone())
+        .unwrap_or_default();
     let data = state
         .registry
         .all()
@@ -52,7 +56,12 @@ pub async fn list(State(state): State<AppState>, _m: AuthMerchant) -> axum::Json
             CarrierInfo {
                 id: c.id().as_str().to_string(),
                 name: c.id().display_name().to_string(),
-                health: if problem.is_some() { "unhealthy" } else { "healthy" }.to_string(),
+                health: if problem.is_some() {
+                    "unhealthy"
+                } else {
+                    "healthy"
+                }
+                .to_string(),
                 health_detail: problem,
                 capabilities: c.capabilities(),
                 quota: state.limiter.usage(c.id()),
@@ -89,7 +98,13 @@ pub async fn detect(
 ) -> ApiResult<axum::Json<DetectResult>> {
     let n = normalize_number(&q.tracking_number);
     if n.is_empty() || n.len() > 64 {
-        return Err(ApiError::field("tracking_number", "must be 1 to 64 characters"));
+        return Err(ApiError::field(
+            "tracking_number",
+            "must be 1 to 64 characters",
+        ));
     }
-    Ok(axum::Json(DetectResult { candidates: state.registry.detect(&n), tracking_number: n }))
+    Ok(axum::Json(DetectResult {
+        candidates: state.registry.detect(&n),
+        tracking_number: n,
+    }))
 }

@@ -48,7 +48,10 @@ pub async fn openapi_json() -> impl IntoResponse {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// `GET /docs`: every operation with its parameters and responses.
@@ -65,7 +68,11 @@ pub async fn docs_page() -> Html<String> {
         ];
         for (method, op) in ops {
             let Some(op) = op else { continue };
-            let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+            let summary = op
+                .summary
+                .clone()
+                .or_else(|| op.description.clone())
+                .unwrap_or_default();
             body.push_str(&format!(
                 "<section><h2><span class=m>{method}</span> <code>{}</code></h2><p>{}</p>",
                 esc(path),
@@ -83,7 +90,10 @@ pub async fn docs_page() -> Html<String> {
                 body.push_str("</ul>");
             }
             let codes: Vec<String> = op.responses.responses.keys().map(|k| esc(k)).collect();
-            body.push_str(&format!("<p class=r>Responses: {}</p></section>", codes.join(", ")));
+            body.push_str(&format!(
+                "<p class=r>Responses: {}</p></section>",
+                codes.join(", ")
+            ));
         }
     }
     Html(format!(

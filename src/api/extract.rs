@@ -29,6 +29,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn data_error(text: &str) -> ApiError {
     let detail = text
         .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .or_else(|| text.strip_prefix("Failed to deserialize query string: "))
         .unwrap_or(text)
         .to_string();
     let field = detail
@@ -36,9 +37,18 @@ fn data_error(text: &str) -> ApiError {
         .nth(1)
         .filter(|_| detail.contains("field `"))
         .map(str::to_string)
-        .or_else(|| detail.split(':').next().filter(|p| !p.contains(' ')).map(str::to_string));
+        .or_else(|| {
+            detail
+                .split(':')
+                .next()
+                .filter(|p| !p.contains(' '))
+                .map(str::to_string)
+        });
     match field {
-        Some(field) => ApiError::Validation { field, message: detail },
+        Some(field) => ApiError::Validation {
+            field,
+            message: detail,
+        },
         None => ApiError::Malformed(detail),
     }
 }
@@ -52,7 +62,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(data_error(&e.body_text())),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(data_error(&e.body_text()))
+            }
             Err(e) => Err(ApiError::Malformed(e.body_text())),
         }
     }

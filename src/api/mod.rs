@@ -27,8 +27,14 @@ pub fn extra_docs() -> Vec<utoipa::openapi::OpenApi> {
 pub fn router(state: AppState) -> Router {
     let webhook_limit = state.config.webhooks.max_body_bytes;
     Router::new()
-        .route("/v1/shipments", post(shipments::register).get(shipments::list))
-        .route("/v1/shipments/{id}", get(shipments::get).delete(shipments::delete))
+        .route(
+            "/v1/shipments",
+            post(shipments::register).get(shipments::list),
+        )
+        .route(
+            "/v1/shipments/{id}",
+            get(shipments::get).delete(shipments::delete),
+        )
         .route("/v1/shipments/{id}/refresh", post(shipments::refresh))
         .route("/v1/carriers", get(carriers::list))
         .route("/v1/carriers/detect", get(carriers::detect))
@@ -66,9 +72,16 @@ async fn problem_everywhere(req: Request, next: Next) -> Response {
         return resp;
     }
     let (kind, detail) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "this route does not accept that method"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "request body is larger than allowed"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "unsupported Content-Type"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "this route does not accept that method",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload-too-large", "request body is larger than allowed")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported-media-type", "unsupported Content-Type")
+        }
         _ => ("http-error", status.canonical_reason().unwrap_or("error")),
     };
     problem_response(&Problem {

@@ -48,7 +48,10 @@ fn country(field: &str, v: Option<String>) -> ApiResult<Option<String>> {
     match v.map(|c| c.trim().to_ascii_uppercase()) {
         Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) => Ok(Some(c)),
         Some(c) if c.is_empty() => Ok(None),
-        Some(_) => Err(ApiError::field(field, "must be a two-letter ISO 3166-1 country code")),
+        Some(_) => Err(ApiError::field(
+            field,
+            "must be a two-letter ISO 3166-1 country code",
+        )),
         None => Ok(None),
     }
 }
@@ -56,10 +59,9 @@ fn country(field: &str, v: Option<String>) -> ApiResult<Option<String>> {
 fn short_text(field: &str, v: Option<String>, max: usize) -> ApiResult<Option<String>> {
     match v.map(|s| s.trim().to_string()) {
         Some(s) if s.is_empty() => Ok(None),
-        Some(s) if s.chars().count() > max || s.chars().any(char::is_control) => Err(ApiError::field(
-            field,
-            format!("must be at most {max} printable characters"),
-        )),
+        Some(s) if s.chars().count() > max || s.chars().any(char::is_control) => Err(
+            ApiError::field(field, format!("must be at most {max} printable characters")),
+        ),
         other => Ok(other),
     }
 }
@@ -85,13 +87,24 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
             "must be 4 to 64 letters and digits (spaces and dashes are ignored)",
         ));
     }
-    let carrier = match b.carrier.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let carrier = match b
+        .carrier
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         Some(c) => {
             let id = CarrierId::parse(c).ok_or_else(|| {
-                ApiError::field("carrier", format!("unknown carrier {c:?}: use dhl, dpd or inpost"))
+                ApiError::field(
+                    "carrier",
+                    format!("unknown carrier {c:?}: use dhl, dpd or inpost"),
+                )
             })?;
             if state.registry.get(id).is_none() {
-                return Err(ApiError::field("carrier", format!("{id} is not enabled in this gateway")));
+                return Err(ApiError::field(
+                    "carrier",
+                    format!("{id} is not enabled in this gateway"),
+                ));
             }
             id
         }
@@ -110,7 +123,10 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
                     let names: Vec<_> = many.iter().map(|d| d.carrier.as_str()).collect();
                     return Err(ApiError::field(
                         "carrier",
-                        format!("the number fits several carriers ({}); pass `carrier`", names.join(", ")),
+                        format!(
+                            "the number fits several carriers ({}); pass `carrier`",
+                            names.join(", ")
+                        ),
                     ));
                 }
             }
@@ -124,8 +140,15 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
     };
     let email_hash = match b.customer_email.map(|e| e.trim().to_string()) {
         Some(e) if e.is_empty() => None,
-        Some(e) if e.contains('@') && e.len() <= 254 && !e.contains(char::is_whitespace) => Some(email_hash(&e)),
-        Some(_) => return Err(ApiError::field("customer_email", "must be an e-mail address")),
+        Some(e) if e.contains('@') && e.len() <= 254 && !e.contains(char::is_whitespace) => {
+            Some(email_hash(&e))
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "customer_email",
+                "must be an e-mail address",
+            ))
+        }
         None => None,
     };
     Ok(NewShipment {
@@ -136,7 +159,11 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
         service: short_text("service", b.service, 64)?,
         origin_country: country("origin_country", b.origin_country)?,
         destination_country: country("destination_country", b.destination_country)?,
-        destination_postal_code: short_text("destination_postal_code", b.destination_postal_code, 16)?,
+        destination_postal_code: short_text(
+            "destination_postal_code",
+            b.destination_postal_code,
+            16,
+        )?,
         language,
         email_hash,
     })
@@ -154,13 +181,20 @@ pub async fn register(
     ApiJson(body): ApiJson<RegisterShipment>,
 ) -> ApiResult<Response> {
     let new = validate(&state, &m.id, body)?;
-    let (shipment, created) = state.store.register_shipment(&new, &new_public_token(), Utc::now()).await?;
+    let (shipment, created) = state
+        .store
+        .register_shipment(&new, &new_public_token(), Utc::now())
+        .await?;
     if created {
         state.wake_poller.notify_one();
     }
     let events = state.store.events(&shipment.id).await?;
     let view = shipment_view(&state, &shipment, &events);
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, axum::Json(view)).into_response())
 }
 
@@ -179,19 +213,25 @@ pub async fn get(
 ) -> ApiResult<Response> {
     let ticket = match state.cache.get(&id, &m.id).await {
         Lookup::Hit(body) => {
-            state.metrics.inc("parcelgate_cache_requests_total", &[("result", "hit")]);
+            state
+                .metrics
+                .inc("parcelgate_cache_requests_total", &[("result", "hit")]);
             return Ok(json_bytes(body));
         }
         Lookup::Miss(ticket) => ticket,
     };
-    state.metrics.inc("parcelgate_cache_requests_total", &[("result", "miss")]);
+    state
+        .metrics
+        .inc("parcelgate_cache_requests_total", &[("result", "miss")]);
     let shipment = state
         .store
         .shipment(&m.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no shipment {id}")))?;
     let events = state.store.events(&id).await?;
-    let body = Bytes::from(serde_json::to_vec(&shipment_view(&state, &shipment, &events)).unwrap_or_default());
+    let body = Bytes::from(
+        serde_json::to_vec(&shipment_view(&state, &shipment, &events)).unwrap_or_default(),
+    );
     state.cache.fill(&id, ticket, &m.id, body.clone()).await;
     Ok(json_bytes(body))
 }
@@ -233,12 +273,18 @@ pub async fn list(
     let status = q
         .status
         .as_deref()
-        .map(|s| Status::parse(s).ok_or_else(|| ApiError::field("status", format!("unknown status {s:?}"))))
+        .map(|s| {
+            Status::parse(s)
+                .ok_or_else(|| ApiError::field("status", format!("unknown status {s:?}")))
+        })
         .transpose()?;
     let carrier = q
         .carrier
         .as_deref()
-        .map(|c| CarrierId::parse(c).ok_or_else(|| ApiError::field("carrier", format!("unknown carrier {c:?}"))))
+        .map(|c| {
+            CarrierId::parse(c)
+                .ok_or_else(|| ApiError::field("carrier", format!("unknown carrier {c:?}")))
+        })
         .transpose()?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -246,20 +292,39 @@ pub async fn list(
     }
     if let Some(c) = &q.cursor {
         if !c.starts_with("shp_") || c.len() > 64 {
-            return Err(ApiError::field("cursor", "not a cursor returned by this API"));
+            return Err(ApiError::field(
+                "cursor",
+                "not a cursor returned by this API",
+            ));
         }
     }
     let rows = state
         .store
         .list_shipments(
             &m.id,
-            &ShipmentFilter { status, carrier, order_ref: q.order_ref, before_id: q.cursor, limit: limit + 1 },
+            &ShipmentFilter {
+                status,
+                carrier,
+                order_ref: q.order_ref,
+                before_id: q.cursor,
+                limit: limit + 1,
+            },
         )
         .await?;
     let more = rows.len() > limit as usize;
     let page: Vec<_> = rows.iter().take(limit as usize).collect();
-    let next_cursor = if more { page.last().map(|s| s.id.clone()) } else { None };
-    Ok(axum::Json(ShipmentPage { data: page.into_iter().map(|s| shipment_summary(&state, s)).collect(), next_cursor }))
+    let next_cursor = if more {
+        page.last().map(|s| s.id.clone())
+    } else {
+        None
+    };
+    Ok(axum::Json(ShipmentPage {
+        data: page
+            .into_iter()
+            .map(|s| shipment_summary(&state, s))
+            .collect(),
+        next_cursor,
+    }))
 }
 
 /// Stop tracking a shipment and delete its timeline.

@@ -37,11 +37,22 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Healt
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    state.metrics.set("parcelgate_cache_entries", &[], state.cache.entry_count() as f64);
+    state.metrics.set(
+        "parcelgate_cache_entries",
+        &[],
+        state.cache.entry_count() as f64,
+    );
     for c in state.registry.all() {
         if let Some(q) = state.limiter.usage(c.id()) {
-            state.metrics.set("parcelgate_carrier_quota_used", &[("carrier", c.id().as_str())], q.used_today as f64);
+            state.metrics.set(
+                "parcelgate_carrier_quota_used",
+                &[("carrier", c.id().as_str())],
+                q.used_today as f64,
+            );
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }

@@ -147,7 +147,10 @@ pub fn shipment_view(state: &AppState, s: &Shipment, events: &[TrackingEvent]) -
         status: s.status,
         substatus: s.substatus.clone(),
         status_changed_at: s.status_changed_at,
-        eta: s.eta.map(|current| EtaView { current, original: s.original_eta }),
+        eta: s.eta.map(|current| EtaView {
+            current,
+            original: s.original_eta,
+        }),
         progress: steps(s.status, events),
         details: s.details.clone(),
         public_token: s.public_token.clone(),

@@ -56,7 +56,12 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &CidrList) -> IpAdd
 
 /// Authenticates the URL and source; returns the carrier. Unknown carrier and wrong secret
 /// look the same (404), so the endpoint reveals nothing to a scanner.
-fn authorize(state: &AppState, carrier: &str, secret: &str, client: IpAddr) -> ApiResult<CarrierId> {
+fn authorize(
+    state: &AppState,
+    carrier: &str,
+    secret: &str,
+    client: IpAddr,
+) -> ApiResult<CarrierId> {
     let not_found = || ApiError::not_found("no such webhook endpoint");
     let id = CarrierId::parse(carrier).ok_or_else(not_found)?;
     if state.registry.get(id).is_none() {
@@ -64,13 +69,21 @@ fn authorize(state: &AppState, carrier: &str, secret: &str, client: IpAddr) -> A
     }
     let (expected, allowed) = endpoint(state, id);
     if !expected.matches(secret.as_bytes()) {
-        state.metrics.inc("parcelgate_webhooks_rejected_total", &[("carrier", id.as_str()), ("reason", "secret")]);
+        state.metrics.inc(
+            "parcelgate_webhooks_rejected_total",
+            &[("carrier", id.as_str()), ("reason", "secret")],
+        );
         return Err(not_found());
     }
     if !allowed.is_empty() && !allowed.contains(client) {
-        state.metrics.inc("parcelgate_webhooks_rejected_total", &[("carrier", id.as_str()), ("reason", "source")]);
+        state.metrics.inc(
+            "parcelgate_webhooks_rejected_total",
+            &[("carrier", id.as_str()), ("reason", "source")],
+        );
         tracing::warn!(carrier = %id, %client, "webhook from an address outside the allow-list");
-        return Err(ApiError::Forbidden(format!("source address {client} is not allowed for {id} webhooks")));
+        return Err(ApiError::Forbidden(format!(
+            "source address {client} is not allowed for {id} webhooks"
+        )));
     }
     Ok(id)
 }
@@ -95,15 +108,26 @@ pub async fn receive(
     }
     if let Some(adapter) = state.registry.get(id) {
         if let Err(e) = adapter.verify_webhook(&headers, &body) {
-            state.metrics.inc("parcelgate_webhooks_rejected_total", &[("carrier", id.as_str()), ("reason", "verify")]);
+            state.metrics.inc(
+                "parcelgate_webhooks_rejected_total",
+                &[("carrier", id.as_str()), ("reason", "verify")],
+            );
             return Err(ApiError::Unauthorized(e.to_string()));
         }
     }
     let inbox_id = state
         .store
-        .inbox_insert(&NewInboxItem { carrier: id, body: body.to_vec(), remote_addr: Some(client.to_string()), received_at: Utc::now() })
+        .inbox_insert(&NewInboxItem {
+            carrier: id,
+            body: body.to_vec(),
+            remote_addr: Some(client.to_string()),
+            received_at: Utc::now(),
+        })
         .await?;
-    state.metrics.inc("parcelgate_webhooks_received_total", &[("carrier", id.as_str())]);
+    state.metrics.inc(
+        "parcelgate_webhooks_received_total",
+        &[("carrier", id.as_str())],
+    );
     state.wake_inbox.notify_one();
     Ok(axum::Json(Received { id: inbox_id }))
 }
@@ -131,9 +155,15 @@ mod tests {
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let trusted: CidrList = serde_json::from_str("\"10.0.0.0/8\"").unwrap();
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "1.2.3.4, 91.216.25.7, 10.0.0.9".parse().unwrap());
+        h.insert(
+            "x-forwarded-for",
+            "1.2.3.4, 91.216.25.7, 10.0.0.9".parse().unwrap(),
+        );
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
-        assert_eq!(client_ip(proxy, &h, &trusted), "91.216.25.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "91.216.25.7".parse::<IpAddr>().unwrap()
+        );
         let stranger: IpAddr = "5.5.5.5".parse().unwrap();
         assert_eq!(client_ip(stranger, &h, &trusted), stranger);
     }

@@ -87,8 +87,7 @@ pub fn merge_snapshot(state: &CurrentState, snap: &TrackingSnapshot) -> MergePla
     let mut all = state.events.clone();
     let mut plan = MergePlan::default();
     for incoming in &snap.events {
-        if incoming.status == Status::Unknown && !plan.unmapped_codes.contains(&incoming.raw_code)
-        {
+        if incoming.status == Status::Unknown && !plan.unmapped_codes.contains(&incoming.raw_code) {
             plan.unmapped_codes.push(incoming.raw_code.clone());
         }
         match all.iter_mut().find(|e| same_event(e, incoming)) {
@@ -189,7 +188,10 @@ fn journey_rank(s: Status) -> u8 {
 pub fn derive_status(events: &[TrackingEvent]) -> (Status, String, Option<&TrackingEvent>) {
     let key = |e: &&TrackingEvent| (e.occurred_at, journey_rank(e.status));
     let counted = events.iter().filter(|e| e.status.sets_current());
-    let latest_terminal = counted.clone().filter(|e| e.status.is_terminal()).max_by_key(key);
+    let latest_terminal = counted
+        .clone()
+        .filter(|e| e.status.is_terminal())
+        .max_by_key(key);
     let latest = latest_terminal.or_else(|| counted.max_by_key(key));
     match latest {
         Some(e) => (e.status, e.substatus.clone(), Some(e)),
@@ -213,14 +215,24 @@ mod tests {
             Mapped::new(status, sub),
             code,
             None,
-            LocalTime { utc: t, offset_seconds: 7200, source: carriers::TzSource::Carrier },
+            LocalTime {
+                utc: t,
+                offset_seconds: 7200,
+                source: carriers::TzSource::Carrier,
+            },
             Location::default(),
         )
     }
 
     fn state(events: Vec<TrackingEvent>) -> CurrentState {
         let (status, substatus, _) = derive_status(&events);
-        CurrentState { status, substatus, events, details: Default::default(), carrier_eta: None }
+        CurrentState {
+            status,
+            substatus,
+            events,
+            details: Default::default(),
+            carrier_eta: None,
+        }
     }
 
     fn snap(events: Vec<TrackingEvent>) -> TrackingSnapshot {
@@ -233,11 +245,17 @@ mod tests {
     fn first_events_change_status_once() {
         let plan = merge_snapshot(
             &state(vec![]),
-            &snap(vec![ev("a", Status::InTransit, 1), ev("b", Status::OutForDelivery, 2)]),
+            &snap(vec![
+                ev("a", Status::InTransit, 1),
+                ev("b", Status::OutForDelivery, 2),
+            ]),
         );
         assert_eq!(plan.inserted.len(), 2);
         let c = plan.status_change.unwrap();
-        assert_eq!((c.from_status, c.to_status), (Status::Pending, Status::OutForDelivery));
+        assert_eq!(
+            (c.from_status, c.to_status),
+            (Status::Pending, Status::OutForDelivery)
+        );
     }
 
     #[test]
@@ -274,7 +292,10 @@ mod tests {
         let plan = merge_snapshot(&s, &snap(vec![ev("t", Status::InTransit, 9)]));
         assert!(plan.status_change.is_none());
         let plan = merge_snapshot(&s, &snap(vec![ev("r", Status::ReturnedToSender, 9)]));
-        assert_eq!(plan.status_change.unwrap().to_status, Status::ReturnedToSender);
+        assert_eq!(
+            plan.status_change.unwrap().to_status,
+            Status::ReturnedToSender
+        );
     }
 
     #[test]
@@ -290,7 +311,10 @@ mod tests {
     fn ties_follow_journey_order() {
         let plan = merge_snapshot(
             &state(vec![]),
-            &snap(vec![ev("d", Status::Delivered, 3), ev("o", Status::OutForDelivery, 3)]),
+            &snap(vec![
+                ev("d", Status::Delivered, 3),
+                ev("o", Status::OutForDelivery, 3),
+            ]),
         );
         assert_eq!(plan.status_change.unwrap().to_status, Status::Delivered);
     }
@@ -298,7 +322,10 @@ mod tests {
     #[test]
     fn eta_follows_carrier_and_clears_on_delivery() {
         let t = Utc.with_ymd_and_hms(2026, 5, 2, 8, 0, 0).unwrap();
-        let eta = EtaWindow { from: t, to: t + Duration::hours(4) };
+        let eta = EtaWindow {
+            from: t,
+            to: t + Duration::hours(4),
+        };
         let mut s1 = snap(vec![ev("a", Status::InTransit, 1)]);
         s1.eta = Some(eta);
         let plan = merge_snapshot(&state(vec![]), &s1);

@@ -88,16 +88,34 @@ mod tests {
 
     #[test]
     fn steps_follow_the_status() {
-        assert_eq!(states(Status::Pending), ["current", "upcoming", "upcoming", "upcoming", "upcoming"]);
-        assert_eq!(states(Status::InTransit), ["done", "done", "current", "upcoming", "upcoming"]);
-        assert_eq!(states(Status::OutForDelivery), ["done", "done", "done", "current", "upcoming"]);
-        assert_eq!(states(Status::FailedAttempt), ["done", "done", "done", "problem", "upcoming"]);
+        assert_eq!(
+            states(Status::Pending),
+            ["current", "upcoming", "upcoming", "upcoming", "upcoming"]
+        );
+        assert_eq!(
+            states(Status::InTransit),
+            ["done", "done", "current", "upcoming", "upcoming"]
+        );
+        assert_eq!(
+            states(Status::OutForDelivery),
+            ["done", "done", "done", "current", "upcoming"]
+        );
+        assert_eq!(
+            states(Status::FailedAttempt),
+            ["done", "done", "done", "problem", "upcoming"]
+        );
         assert_eq!(states(Status::Delivered), ["done"; 5]);
     }
 
     #[test]
     fn pickup_journeys_say_ready_for_pickup() {
-        assert_eq!(steps(Status::AvailableForPickup, &[])[3].key, "ready_for_pickup");
-        assert_eq!(steps(Status::OutForDelivery, &[])[3].key, "out_for_delivery");
+        assert_eq!(
+            steps(Status::AvailableForPickup, &[])[3].key,
+            "ready_for_pickup"
+        );
+        assert_eq!(
+            steps(Status::OutForDelivery, &[])[3].key,
+            "out_for_delivery"
+        );
     }
 }

@@ -41,7 +41,11 @@ pub fn next_delay(
 ) -> Option<Duration> {
     let base = base_interval(status)?;
     if failures == 0 {
-        return Some(if push_fed { base * PUSH_FED_FACTOR } else { base });
+        return Some(if push_fed {
+            base * PUSH_FED_FACTOR
+        } else {
+            base
+        });
     }
     let backoff = Duration::from_secs(60)
         .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
@@ -55,7 +59,11 @@ mod tests {
 
     #[test]
     fn terminal_statuses_are_never_polled() {
-        for s in [Status::Delivered, Status::ReturnedToSender, Status::Cancelled] {
+        for s in [
+            Status::Delivered,
+            Status::ReturnedToSender,
+            Status::Cancelled,
+        ] {
             assert_eq!(next_delay(s, false, 0, None), None);
         }
     }
@@ -65,7 +73,10 @@ mod tests {
         let transit = next_delay(Status::InTransit, false, 0, None).unwrap();
         let ofd = next_delay(Status::OutForDelivery, false, 0, None).unwrap();
         assert!(ofd < transit && transit >= Duration::from_secs(3600));
-        assert_eq!(next_delay(Status::InTransit, true, 0, None).unwrap(), transit * 4);
+        assert_eq!(
+            next_delay(Status::InTransit, true, 0, None).unwrap(),
+            transit * 4
+        );
     }
 
     #[test]

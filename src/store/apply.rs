@@ -32,7 +32,11 @@ pub struct Written {
 pub fn shipment_after(before: &Shipment, plan: &MergePlan, now: DateTime<Utc>) -> Written {
     let (status, substatus, status_changed_at) = match &plan.status_change {
         Some(c) => (c.to_status, c.to_substatus.clone(), Some(c.occurred_at)),
-        None => (before.status, before.substatus.clone(), before.status_changed_at),
+        None => (
+            before.status,
+            before.substatus.clone(),
+            before.status_changed_at,
+        ),
     };
     // The carrier's ETA wins while it exists; a predicted ETA stays until replaced.
     let eta = match plan.carrier_eta {

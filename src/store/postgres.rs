@@ -202,7 +202,9 @@ async fn upsert_event(
 impl Store for PgStore {
     async fn migrate(&self) -> StoreResult<()> {
         // sqlx takes an advisory lock, so several processes starting at once migrate once.
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -347,10 +349,14 @@ impl Store for PgStore {
     }
 
     async fn shipment_by_id(&self, id: &str) -> StoreResult<Option<Shipment>> {
-        let row = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(shipment_from_row).transpose()
     }
 
@@ -468,7 +474,10 @@ impl Store for PgStore {
             carrier_eta: shipment
                 .eta
                 .filter(|e| e.source == EtaSource::Carrier)
-                .map(|e| carriers::EtaWindow { from: e.from, to: e.to }),
+                .map(|e| carriers::EtaWindow {
+                    from: e.from,
+                    to: e.to,
+                }),
         };
         let plan = merge_snapshot(&state, snapshot);
         let push_at = (source == UpdateSource::Push).then_some(now);
@@ -605,7 +614,10 @@ impl Store for PgStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let mut items = rows.iter().map(inbox_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(inbox_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         items.sort_by_key(|i| i.id);
         Ok(items)
     }
@@ -616,7 +628,11 @@ impl Store for PgStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let state = if error.is_some() { InboxState::Failed } else { InboxState::Done };
+        let state = if error.is_some() {
+            InboxState::Failed
+        } else {
+            InboxState::Done
+        };
         sqlx::query(
             "UPDATE webhook_inbox SET state = $1, error = $2, processed_at = $3, \
              locked_until = NULL WHERE id = $4",
@@ -631,10 +647,14 @@ impl Store for PgStore {
     }
 
     async fn inbox_item(&self, id: i64) -> StoreResult<Option<InboxItem>> {
-        let row = sqlx::query(concat!("SELECT ", inbox_columns!(), " FROM webhook_inbox WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            inbox_columns!(),
+            " FROM webhook_inbox WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(inbox_from_row).transpose()
     }
 }

@@ -182,7 +182,9 @@ async fn upsert_event(
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.writer)
+            .await?;
         Ok(())
     }
 
@@ -215,13 +217,15 @@ impl Store for SqliteStore {
         prefix: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO api_keys (key_hash, merchant_id, prefix, created_at) VALUES (?,?,?,?)")
-            .bind(key_hash)
-            .bind(merchant_id)
-            .bind(prefix)
-            .bind(ts(now))
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO api_keys (key_hash, merchant_id, prefix, created_at) VALUES (?,?,?,?)",
+        )
+        .bind(key_hash)
+        .bind(merchant_id)
+        .bind(prefix)
+        .bind(ts(now))
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -297,7 +301,11 @@ impl Store for SqliteStore {
         .await?
         .rows_affected()
             == 1;
-        let row = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE merchant_id = ? AND carrier = ? AND tracking_number = ?"))
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE merchant_id = ? AND carrier = ? AND tracking_number = ?"
+        ))
         .bind(&new.merchant_id)
         .bind(carrier.as_str())
         .bind(&new.tracking_number)
@@ -308,7 +316,11 @@ impl Store for SqliteStore {
     }
 
     async fn shipment(&self, merchant_id: &str, id: &str) -> StoreResult<Option<Shipment>> {
-        let row = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE id = ? AND merchant_id = ?"))
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE id = ? AND merchant_id = ?"
+        ))
         .bind(id)
         .bind(merchant_id)
         .fetch_optional(&self.reader)
@@ -317,15 +329,23 @@ impl Store for SqliteStore {
     }
 
     async fn shipment_by_id(&self, id: &str) -> StoreResult<Option<Shipment>> {
-        let row = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(shipment_from_row).transpose()
     }
 
     async fn shipment_by_token(&self, token: &str) -> StoreResult<Option<Shipment>> {
-        let row = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE public_token = ?"))
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE public_token = ?"
+        ))
         .bind(token)
         .fetch_optional(&self.reader)
         .await?;
@@ -337,10 +357,14 @@ impl Store for SqliteStore {
         merchant_id: &str,
         filter: &ShipmentFilter,
     ) -> StoreResult<Vec<Shipment>> {
-        let rows = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE merchant_id = ? \
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE merchant_id = ? \
              AND (? IS NULL OR status = ?) AND (? IS NULL OR carrier = ?) \
              AND (? IS NULL OR order_ref = ?) AND (? IS NULL OR id < ?) \
-             ORDER BY id DESC LIMIT ?"))
+             ORDER BY id DESC LIMIT ?"
+        ))
         .bind(merchant_id)
         .bind(filter.status.map(|s| s.as_str()))
         .bind(filter.status.map(|s| s.as_str()))
@@ -373,11 +397,12 @@ impl Store for SqliteStore {
         carrier: CarrierId,
         tracking_number: &str,
     ) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query("SELECT id FROM shipments WHERE carrier = ? AND tracking_number = ?")
-            .bind(carrier.as_str())
-            .bind(tracking_number)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id FROM shipments WHERE carrier = ? AND tracking_number = ?")
+                .bind(carrier.as_str())
+                .bind(tracking_number)
+                .fetch_all(&self.reader)
+                .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
@@ -421,11 +446,15 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<ApplyOutcome> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(concat!("SELECT ", shipment_columns!(), " FROM shipments WHERE id = ?"))
-            .bind(shipment_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE id = ?"
+        ))
+        .bind(shipment_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let shipment = shipment_from_row(&row)?;
         let events = sqlx::query("SELECT * FROM events WHERE shipment_id = ?")
             .bind(shipment_id)
@@ -442,7 +471,10 @@ impl Store for SqliteStore {
             carrier_eta: shipment
                 .eta
                 .filter(|e| e.source == EtaSource::Carrier)
-                .map(|e| carriers::EtaWindow { from: e.from, to: e.to }),
+                .map(|e| carriers::EtaWindow {
+                    from: e.from,
+                    to: e.to,
+                }),
         };
         let plan = merge_snapshot(&state, snapshot);
         let push_at = (source == UpdateSource::Push).then_some(ts(now));
@@ -510,12 +542,16 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<Shipment>> {
         let mut tx = self.begin().await?;
         // Nearest-to-delivery first: out for delivery and waiting parcels before the rest.
-        let rows = sqlx::query(concat!("UPDATE shipments SET lease_until = ? WHERE id IN (\
+        let rows = sqlx::query(concat!(
+            "UPDATE shipments SET lease_until = ? WHERE id IN (\
                SELECT id FROM shipments WHERE next_poll_at IS NOT NULL AND next_poll_at <= ? \
                AND (lease_until IS NULL OR lease_until < ?) \
                ORDER BY CASE status WHEN 'out_for_delivery' THEN 0 WHEN 'failed_attempt' THEN 1 \
                WHEN 'available_for_pickup' THEN 2 ELSE 3 END, next_poll_at LIMIT ?) \
-             RETURNING ", shipment_columns!(), ""))
+             RETURNING ",
+            shipment_columns!(),
+            ""
+        ))
         .bind(ts(lease_until))
         .bind(ts(now))
         .bind(ts(now))
@@ -573,7 +609,10 @@ impl Store for SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        let mut items = rows.iter().map(inbox_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(inbox_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         items.sort_by_key(|i| i.id);
         Ok(items)
     }
@@ -584,7 +623,11 @@ impl Store for SqliteStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let state = if error.is_some() { InboxState::Failed } else { InboxState::Done };
+        let state = if error.is_some() {
+            InboxState::Failed
+        } else {
+            InboxState::Done
+        };
         sqlx::query(
             "UPDATE webhook_inbox SET state = ?, error = ?, processed_at = ?, locked_until = NULL WHERE id = ?",
         )

@@ -92,9 +92,7 @@ pub async fn stores() -> Vec<TestStore> {
 pub async fn sqlite_store() -> TestStore {
     let dir = tempfile::tempdir().expect("create temp dir");
     let url = format!("sqlite://{}", dir.path().join("parcelgate.db").display());
-    let store = SqliteStore::connect(&url)
-        .await
-        .expect("open sqlite store");
+    let store = SqliteStore::connect(&url).await.expect("open sqlite store");
     store.migrate().await.expect("migrate sqlite");
     TestStore {
         name: "sqlite",
