@@ -41,7 +41,7 @@ impl std::ops::Deref for TestStore {
 /// Keeps a test database alive; removes it on drop.
 enum Guard {
     /// The temporary directory holding the SQLite file.
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Sqlite(tempfile::TempDir),
     /// A database created on the test server.
     Postgres(PgDatabase),
 }
