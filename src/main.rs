@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: MerchantCommand,
     },
+    /// DHL Unified Push: subscribe this gateway (create + activate).
+    DhlPush {
+        #[command(subcommand)]
+        command: DhlPushCommand,
+    },
     /// Look one number up at its carrier and print the normalized timeline.
     Track {
         /// The tracking number.
@@ -43,6 +48,25 @@ enum Command {
         /// Carrier (detected when left out).
         #[arg(long)]
         carrier: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DhlPushCommand {
+    /// Create and activate a subscription pointed at PUBLIC_URL/v1/webhooks/dhl/<secret>.
+    Subscribe {
+        /// DHL service (`parcel-de`, `ecommerce-europe`, …).
+        #[arg(long)]
+        service: String,
+        /// Follow every shipment of this DHL account.
+        #[arg(long, conflicts_with = "shipment")]
+        account: Option<String>,
+        /// Follow these shipments (repeatable, at most 10).
+        #[arg(long)]
+        shipment: Vec<String>,
+        /// Event classes (repeatable; default all).
+        #[arg(long)]
+        event: Vec<String>,
     },
 }
 
@@ -108,6 +132,30 @@ async fn main() -> anyhow::Result<()> {
             println!("merchant_id: {}", merchant.id);
             println!("api_key:     {key}");
             eprintln!("Store the API key now: it is not shown again.");
+            Ok(())
+        }
+        Command::DhlPush {
+            command:
+                DhlPushCommand::Subscribe {
+                    service,
+                    account,
+                    shipment,
+                    event,
+                },
+        } => {
+            let store = parcelgate::store::connect("sqlite::memory:").await?;
+            let state = AppState::new(config, store);
+            let req = parcelgate::api::dhl_push::NewDhlPush {
+                service,
+                account_id: account,
+                shipment_ids: shipment,
+                events: event,
+            };
+            let created = parcelgate::api::dhl_push::subscribe(&state, req).await?;
+            println!(
+                "DHL push subscription {} active, pushing to {}",
+                created.id, created.hook_url
+            );
             Ok(())
         }
         Command::Track { number, carrier } => track(config, &number, carrier.as_deref()).await,

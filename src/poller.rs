@@ -68,6 +68,17 @@ fn push_fed(s: &Shipment) -> bool {
         .is_some_and(|t| Utc::now() - t < chrono::Duration::days(2))
 }
 
+/// The shortest gap between two fetches of one shipment the carrier accepts
+/// (DHL: 10 a day → 2 h 24 min), or zero.
+pub fn min_poll_gap(carrier: &dyn carriers::Carrier) -> Duration {
+    carrier
+        .capabilities()
+        .max_polls_per_shipment_per_day
+        .filter(|n| *n > 0)
+        .map(|n| Duration::from_secs(86_400 / u64::from(n)))
+        .unwrap_or(Duration::ZERO)
+}
+
 fn at(d: Option<Duration>) -> Option<chrono::DateTime<Utc>> {
     d.and_then(|d| chrono::Duration::from_std(d).ok())
         .map(|d| Utc::now() + d)
@@ -117,6 +128,8 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
             retry_after: None,
         });
     }
+    let floor = min_poll_gap(carrier.as_ref());
+    let at = |d: Option<Duration>| at(d.map(|d| d.max(floor)));
     let request = TrackRequest {
         tracking_number: s.tracking_number.clone(),
         service: s.service.clone().or_else(|| s.details.service.clone()),

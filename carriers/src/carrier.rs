@@ -87,6 +87,9 @@ pub struct Capabilities {
     pub push: PushSupport,
     /// Default request budget (config may override).
     pub rate_limit: RateLimit,
+    /// The carrier's cap on fetches of one shipment per day (DHL asks for at most 10,
+    /// spread evenly); the poller never schedules a shipment more often than this allows.
+    pub max_polls_per_shipment_per_day: Option<u32>,
 }
 
 /// One number to look up, with what the shipment knows that helps the carrier find it.

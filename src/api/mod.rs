@@ -1,6 +1,7 @@
 //! The HTTP API: routes, and the layer that makes every error `application/problem+json`.
 
 pub mod carriers;
+pub mod dhl_push;
 pub mod docs;
 pub mod extract;
 pub mod shipments;
@@ -38,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/shipments/{id}/refresh", post(shipments::refresh))
         .route("/v1/carriers", get(carriers::list))
         .route("/v1/carriers/detect", get(carriers::detect))
+        .route(
+            "/v1/carriers/dhl/push-subscriptions",
+            post(dhl_push::create),
+        )
         .route(
             "/v1/webhooks/{carrier}/{secret}",
             post(webhooks::receive)

@@ -87,6 +87,7 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
             "must be 4 to 64 letters and digits (spaces and dashes are ignored)",
         ));
     }
+    let mut service_hint = None;
     let carrier = match b
         .carrier
         .as_deref()
@@ -117,8 +118,14 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
                         "no enabled carrier recognises this number; pass `carrier`",
                     ))
                 }
-                [one] => one.carrier,
-                [a, b, ..] if a.confidence > b.confidence => a.carrier,
+                [one] => {
+                    service_hint.clone_from(&one.service);
+                    one.carrier
+                }
+                [a, b, ..] if a.confidence > b.confidence => {
+                    service_hint.clone_from(&a.service);
+                    a.carrier
+                }
                 many => {
                     let names: Vec<_> = many.iter().map(|d| d.carrier.as_str()).collect();
                     return Err(ApiError::field(
@@ -156,7 +163,8 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
         carrier: Some(carrier),
         tracking_number: number,
         order_ref: short_text("order_ref", b.order_ref, 128)?,
-        service: short_text("service", b.service, 64)?,
+        // The format's service (e.g. DHL `parcel-pl`) helps the carrier find the right shipment.
+        service: short_text("service", b.service, 64)?.or(service_hint),
         origin_country: country("origin_country", b.origin_country)?,
         destination_country: country("destination_country", b.destination_country)?,
         destination_postal_code: short_text(
@@ -358,6 +366,19 @@ pub async fn refresh(
         .shipment(&m.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no shipment {id}")))?;
+    // A manual refresh spends the same per-shipment budget as the poller (DHL: 10 a day).
+    if let (Some(carrier), Some(last)) = (
+        state.registry.get(shipment.carrier),
+        shipment.last_polled_at,
+    ) {
+        let gap = crate::poller::min_poll_gap(carrier.as_ref());
+        let since = (chrono::Utc::now() - last).to_std().unwrap_or_default();
+        if since < gap {
+            return Err(ApiError::RateLimited {
+                retry_after: (gap - since).as_secs().max(1),
+            });
+        }
+    }
     crate::poller::poll_one(&state, &shipment).await?;
     let shipment = state
         .store

@@ -109,6 +109,7 @@ impl Carrier for DhlCarrier {
                 per_second: self.config.rate_per_second,
                 per_day: (self.config.daily_quota > 0).then_some(self.config.daily_quota),
             },
+            max_polls_per_shipment_per_day: Some(10),
         }
     }
 

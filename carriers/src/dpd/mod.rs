@@ -273,6 +273,7 @@ impl Carrier for DpdCarrier {
                 per_second: f64::from(self.config.rate_per_minute.max(1)) / 60.0,
                 per_day: None,
             },
+            max_polls_per_shipment_per_day: None,
         }
     }
 

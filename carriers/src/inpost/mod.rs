@@ -72,6 +72,7 @@ impl Carrier for InpostCarrier {
                 per_second: self.config.rate_per_second,
                 per_day: None,
             },
+            max_polls_per_shipment_per_day: None,
         }
     }
 
