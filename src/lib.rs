@@ -11,6 +11,7 @@ pub mod error;
 pub mod feed;
 pub mod inbound;
 pub mod metrics;
+pub mod pages;
 pub mod poller;
 pub mod ratelimit;
 pub mod store;

@@ -4,6 +4,7 @@ pub mod carriers;
 pub mod dhl_push;
 pub mod docs;
 pub mod extract;
+pub mod merchant;
 pub mod shipments;
 pub mod system;
 pub mod view;
@@ -21,12 +22,14 @@ use crate::error::{problem_response, ApiError, Problem, PROBLEM_BASE};
 
 /// OpenAPI documents of route groups added outside this module.
 pub fn extra_docs() -> Vec<utoipa::openapi::OpenApi> {
-    Vec::new()
+    vec![<merchant::MerchantDoc as utoipa::OpenApi>::openapi()]
 }
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     let webhook_limit = state.config.webhooks.max_body_bytes;
+    // Pages answer in HTML, so they sit outside the problem+json layer.
+    let pages = crate::pages::router(state.clone());
     Router::new()
         .route(
             "/v1/shipments",
@@ -37,6 +40,11 @@ pub fn router(state: AppState) -> Router {
             get(shipments::get).delete(shipments::delete),
         )
         .route("/v1/shipments/{id}/refresh", post(shipments::refresh))
+        .route(
+            "/v1/shipments/{id}/revoke-token",
+            post(merchant::revoke_token),
+        )
+        .route("/v1/merchant", get(merchant::get).patch(merchant::patch))
         .route("/v1/carriers", get(carriers::list))
         .route("/v1/carriers/detect", get(carriers::detect))
         .route(
@@ -58,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(middleware::from_fn(problem_everywhere))
         .with_state(state)
+        .merge(pages)
 }
 
 /// Rewrites any error response that is not already problem+json (axum's own rejections:

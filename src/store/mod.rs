@@ -90,6 +90,15 @@ pub trait Store: Send + Sync {
     async fn shipment_by_id(&self, id: &str) -> StoreResult<Option<Shipment>>;
     /// A shipment by its public tracking token.
     async fn shipment_by_token(&self, token: &str) -> StoreResult<Option<Shipment>>;
+    /// Replaces a merchant's shipment's public token (revoking the old one); returns the
+    /// updated shipment, None when it is not theirs or absent.
+    async fn rotate_public_token(
+        &self,
+        merchant_id: &str,
+        id: &str,
+        new_token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Shipment>>;
     /// A merchant's shipments, newest first, with filters and a cursor.
     async fn list_shipments(
         &self,

@@ -372,6 +372,27 @@ impl Store for PgStore {
         row.as_ref().map(shipment_from_row).transpose()
     }
 
+    async fn rotate_public_token(
+        &self,
+        merchant_id: &str,
+        id: &str,
+        new_token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Shipment>> {
+        let row = sqlx::query(concat!(
+            "UPDATE shipments SET public_token = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND merchant_id = $4 RETURNING ",
+            shipment_columns!()
+        ))
+        .bind(new_token)
+        .bind(now)
+        .bind(id)
+        .bind(merchant_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(shipment_from_row).transpose()
+    }
+
     async fn list_shipments(
         &self,
         merchant_id: &str,

@@ -352,6 +352,29 @@ impl Store for SqliteStore {
         row.as_ref().map(shipment_from_row).transpose()
     }
 
+    async fn rotate_public_token(
+        &self,
+        merchant_id: &str,
+        id: &str,
+        new_token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Shipment>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(concat!(
+            "UPDATE shipments SET public_token = ?, updated_at = ?, version = version + 1 \
+             WHERE id = ? AND merchant_id = ? RETURNING ",
+            shipment_columns!()
+        ))
+        .bind(new_token)
+        .bind(ts(now))
+        .bind(id)
+        .bind(merchant_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row.as_ref().map(shipment_from_row).transpose()
+    }
+
     async fn list_shipments(
         &self,
         merchant_id: &str,

@@ -1,0 +1,287 @@
+//! `/v1/merchant` (tracking-page branding and the origins allowed to embed it) and
+//! `POST /v1/shipments/{id}/revoke-token` (a new public token; the old link stops working).
+//!
+//! The logo must be a `data:` image URL: the tracking page loads nothing from other hosts,
+//! so a link to the merchant's CDN cannot be shown (and is refused here with that reason).
+
+use axum::extract::{Path, State};
+use base64::Engine;
+use chrono::Utc;
+use rand::RngCore;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use super::extract::ApiJson;
+use crate::app::AppState;
+use crate::auth::AuthMerchant;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::store::MerchantSettings;
+
+/// Largest logo accepted, as a `data:` URL.
+pub const MAX_LOGO_BYTES: usize = 48 * 1024;
+/// Most embedding origins per merchant.
+pub const MAX_ORIGINS: usize = 20;
+
+/// Whether a colour is `#rrggbb`.
+pub fn valid_color(c: &str) -> bool {
+    c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether a logo is a base64 `data:` image URL of an allowed type and size.
+pub fn valid_logo(l: &str) -> bool {
+    const TYPES: [&str; 5] = ["png", "jpeg", "gif", "webp", "svg+xml"];
+    if l.len() > MAX_LOGO_BYTES {
+        return false;
+    }
+    let Some(rest) = l.strip_prefix("data:image/") else {
+        return false;
+    };
+    let Some((kind, data)) = rest.split_once(";base64,") else {
+        return false;
+    };
+    TYPES.contains(&kind)
+        && base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .is_ok()
+}
+
+/// The canonical origin (`scheme://host[:port]`) of an embedding origin, or None when it is
+/// not acceptable: HTTPS, or HTTP on a loopback host (local development).
+pub fn normalize_origin(o: &str) -> Option<String> {
+    let u = url::Url::parse(o.trim()).ok()?;
+    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
+        return None;
+    }
+    if u.path() != "/" || u.fragment().is_some() {
+        return None;
+    }
+    let loopback = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match u.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return None,
+    }
+    let origin = u.origin().ascii_serialization();
+    (origin != "null").then_some(origin)
+}
+
+/// The merchant as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MerchantView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Branding and embedding settings.
+    pub settings: MerchantSettings,
+    /// The order-lookup page for this merchant's shoppers.
+    pub lookup_url: String,
+}
+
+fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Body of `PATCH /v1/merchant`: fields present are changed, `null` clears one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    /// Name on the tracking page.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<String>)]
+    pub display_name: Option<Option<String>>,
+    /// Logo: a `data:image/(png|jpeg|gif|webp|svg+xml);base64,…` URL up to 48 KiB.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<String>)]
+    pub logo_url: Option<Option<String>>,
+    /// Accent colour `#rrggbb`.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<String>)]
+    pub accent_color: Option<Option<String>>,
+    /// Origins allowed to embed the page and read its JSON (`https://shop.example`).
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub allowed_origins: Option<Option<Vec<String>>>,
+}
+
+fn view(state: &AppState, id: String, name: String, settings: MerchantSettings) -> MerchantView {
+    let base = state.config.public_url.trim_end_matches('/');
+    MerchantView {
+        lookup_url: format!("{base}/track/{id}"),
+        id,
+        name,
+        settings,
+    }
+}
+
+/// Your merchant account and tracking-page settings.
+#[utoipa::path(get, path = "/v1/merchant", tag = "merchant", security(("api_key" = [])),
+    responses((status = 200, body = MerchantView)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+) -> ApiResult<axum::Json<MerchantView>> {
+    // Re-read: the authentication cache may hold settings up to a minute old.
+    let m = state.store.merchant(&m.id).await?.unwrap_or(m);
+    Ok(axum::Json(view(&state, m.id, m.name, m.settings)))
+}
+
+/// Change tracking-page branding and embedding origins.
+#[utoipa::path(patch, path = "/v1/merchant", tag = "merchant", security(("api_key" = [])),
+    request_body = SettingsPatch,
+    responses((status = 200, body = MerchantView),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn patch(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+    ApiJson(p): ApiJson<SettingsPatch>,
+) -> ApiResult<axum::Json<MerchantView>> {
+    let m = state.store.merchant(&m.id).await?.unwrap_or(m);
+    let mut s = m.settings.clone();
+    if let Some(v) = p.display_name {
+        s.display_name = match v.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
+            Some(n) if n.chars().count() > 80 || n.chars().any(char::is_control) => {
+                return Err(ApiError::field(
+                    "display_name",
+                    "must be at most 80 printable characters",
+                ))
+            }
+            other => other,
+        };
+    }
+    if let Some(v) = p.logo_url {
+        s.logo_url = match v.filter(|l| !l.is_empty()) {
+            Some(l) if !valid_logo(&l) => {
+                return Err(ApiError::field(
+                    "logo_url",
+                    "must be a base64 data: URL of a png, jpeg, gif, webp or svg+xml image up to 48 KiB \
+                     (the tracking page loads nothing from other hosts)",
+                ))
+            }
+            other => other,
+        };
+    }
+    if let Some(v) = p.accent_color {
+        s.accent_color = match v.map(|c| c.trim().to_ascii_lowercase()) {
+            Some(c) if !valid_color(&c) => {
+                return Err(ApiError::field("accent_color", "must be #rrggbb"))
+            }
+            other => other,
+        };
+    }
+    if let Some(v) = p.allowed_origins {
+        let list = v.unwrap_or_default();
+        if list.len() > MAX_ORIGINS {
+            return Err(ApiError::field(
+                "allowed_origins",
+                format!("at most {MAX_ORIGINS} origins"),
+            ));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for (i, o) in list.iter().enumerate() {
+            let n = normalize_origin(o).ok_or_else(|| {
+                ApiError::field(
+                    format!("allowed_origins[{i}]"),
+                    format!(
+                        "{o:?} is not an origin: use https://host[:port] (http only for localhost)"
+                    ),
+                )
+            })?;
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        s.allowed_origins = out;
+    }
+    state.store.update_merchant_settings(&m.id, &s).await?;
+    state.auth_cache.invalidate_all();
+    Ok(axum::Json(view(&state, m.id, m.name, s)))
+}
+
+/// A shipment's new public link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    /// The new token (the old one no longer works).
+    pub public_token: String,
+    /// The new tracking page.
+    pub tracking_url: String,
+}
+
+/// A new public token: 160 random bits, URL-safe.
+pub fn new_public_token() -> String {
+    let mut b = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Revoke a shipment's public tracking link and issue a new one.
+#[utoipa::path(post, path = "/v1/shipments/{id}/revoke-token", tag = "shipments", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Shipment id")),
+    responses((status = 200, body = TokenView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<TokenView>> {
+    let s = state
+        .store
+        .rotate_public_token(&m.id, &id, &new_public_token(), Utc::now())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no shipment {id}")))?;
+    state.cache.invalidate(&id).await;
+    Ok(axum::Json(TokenView {
+        tracking_url: state.tracking_url(&s.public_token),
+        public_token: s.public_token,
+    }))
+}
+
+/// OpenAPI description of these routes.
+#[derive(OpenApi)]
+#[openapi(
+    paths(get, patch, revoke_token),
+    components(schemas(MerchantView, SettingsPatch, TokenView))
+)]
+pub struct MerchantDoc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalized_or_refused() {
+        assert_eq!(
+            normalize_origin("https://Shop.Example/").as_deref(),
+            Some("https://shop.example")
+        );
+        assert_eq!(
+            normalize_origin("https://shop.example:8443").as_deref(),
+            Some("https://shop.example:8443")
+        );
+        assert_eq!(
+            normalize_origin("http://127.0.0.1:3000").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        for bad in [
+            "http://shop.example",
+            "https://shop.example/path",
+            "*",
+            "https://a.example; script-src *",
+            "https://u:p@shop.example",
+            "javascript:alert(1)",
+            "https://shop.example?x=1",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn logos_and_colours() {
+        assert!(valid_color("#a1b2c3") && !valid_color("red") && !valid_color("#a1b2c3;"));
+        assert!(valid_logo("data:image/png;base64,iVBORw0KGgo="));
+        assert!(!valid_logo("https://cdn.example/logo.png"));
+        assert!(!valid_logo("data:text/html;base64,PHNjcmlwdD4="));
+        assert!(!valid_logo("data:image/png;base64,\"><script>"));
+    }
+}
