@@ -44,6 +44,8 @@ pub struct AppState {
     pub carrier_health: Arc<Mutex<HashMap<CarrierId, String>>>,
     /// Wakes the poller (a new shipment is due now).
     pub wake_poller: Arc<Notify>,
+    /// Group-committing webhook writer.
+    pub ingest: crate::ingest::Ingest,
     /// Wakes the inbox worker (a webhook was stored).
     pub wake_inbox: Arc<Notify>,
 }
@@ -52,7 +54,7 @@ impl AppState {
     /// Builds state over an opened store.
     pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
         let mut registry = Registry::new();
-        let limiter = RateLimiter::default();
+        let mut limiter = RateLimiter::new(store.clone());
         let c = &config.carriers;
         let inpost_on = c.inpost.enabled.unwrap_or(true);
         if inpost_on {
@@ -77,7 +79,7 @@ impl AppState {
         let cache = ShipmentCache::new(config.cache.max_bytes);
         AppState {
             config: Arc::new(config),
-            store,
+            store: store.clone(),
             registry: Arc::new(registry),
             dhl,
             dpd,
@@ -91,6 +93,7 @@ impl AppState {
             carrier_health: Arc::new(Mutex::new(HashMap::new())),
             wake_poller: Arc::new(Notify::new()),
             wake_inbox: Arc::new(Notify::new()),
+            ingest: crate::ingest::Ingest::spawn(store),
         }
     }
 

@@ -164,6 +164,24 @@ pub struct CallbacksConfig {
     pub allowed_cidrs: CidrList,
     /// Seconds a receiver has to answer.
     pub timeout_secs: u64,
+    /// Run the delivery worker in this process.
+    pub enabled: bool,
+    /// Deliveries in flight at once (all endpoints).
+    pub concurrency: u32,
+    /// Deliveries in flight at once to one subscription, so a slow or dead endpoint cannot
+    /// take the capacity healthy ones need.
+    pub per_endpoint_concurrency: u32,
+    /// Deliveries claimed per scan.
+    pub batch: u32,
+    /// Seconds a claimed delivery is leased (must exceed `timeout_secs`); a crashed
+    /// process's deliveries are retried when their lease expires.
+    pub lease_secs: u64,
+    /// Milliseconds between scans for due deliveries when idle.
+    pub poll_interval_ms: u64,
+    /// Delay before each attempt in milliseconds; its length is the number of attempts.
+    pub retry_schedule_ms: Vec<u64>,
+    /// A subscription failing without a success for this many hours is disabled.
+    pub disable_after_hours: u64,
 }
 
 impl Default for CallbacksConfig {
@@ -172,6 +190,14 @@ impl Default for CallbacksConfig {
             allow_http: false,
             allowed_cidrs: CidrList::default(),
             timeout_secs: 15,
+            enabled: true,
+            concurrency: 256,
+            per_endpoint_concurrency: 16,
+            batch: 500,
+            lease_secs: 60,
+            poll_interval_ms: 200,
+            retry_schedule_ms: crate::dispatch::schedule::DEFAULT_SCHEDULE_MS.to_vec(),
+            disable_after_hours: 120,
         }
     }
 }
@@ -245,7 +271,12 @@ impl Config {
                 message: format!("{} does not exist", path.display()),
             });
         }
-        fig = fig.merge(Env::prefixed("PARCELGATE_").split("__"));
+        // PARCELGATE_LOG is the log filter (read by main), not a configuration key.
+        fig = fig.merge(
+            Env::prefixed("PARCELGATE_")
+                .filter(|k| !k.as_str().eq_ignore_ascii_case("log"))
+                .split("__"),
+        );
         Self::from_figment(fig)
     }
 
@@ -296,6 +327,25 @@ impl Config {
                     "must be at least 16 characters (it is the only thing guarding the URL)".into(),
                 ));
             }
+        }
+        let cb = &self.callbacks;
+        if cb.timeout_secs == 0 || cb.lease_secs <= cb.timeout_secs {
+            return Err(invalid(
+                "callbacks.lease_secs",
+                "must be greater than callbacks.timeout_secs (and the timeout above 0)".into(),
+            ));
+        }
+        if cb.retry_schedule_ms.is_empty() {
+            return Err(invalid(
+                "callbacks.retry_schedule_ms",
+                "needs at least one attempt".into(),
+            ));
+        }
+        if cb.concurrency == 0 || cb.per_endpoint_concurrency == 0 || cb.batch == 0 {
+            return Err(invalid(
+                "callbacks.concurrency",
+                "concurrency, per_endpoint_concurrency and batch must be at least 1".into(),
+            ));
         }
         if !["text", "json"].contains(&self.log_format.as_str()) {
             return Err(invalid("log_format", "must be text or json".into()));

@@ -4,12 +4,17 @@
 
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
+use carriers::{CarrierError, CarrierId};
 use tokio::sync::watch;
 
 use crate::app::AppState;
+use crate::ratelimit::Permit;
 
 /// Events asked for per feed call.
 const FEED_LIMIT: u32 = 200;
+/// Retries of a failed acknowledgement before the batch is left to be re-delivered.
+const CONFIRM_RETRIES: usize = 2;
 /// Time between drains when the feed is empty.
 const FEED_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -40,12 +45,7 @@ pub async fn drain_once(state: &AppState) -> Result<usize, String> {
     let Some(dpd) = state.dpd.clone() else {
         return Ok(0);
     };
-    if state
-        .limiter
-        .acquire(carriers::CarrierId::Dpd)
-        .await
-        .is_none()
-    {
+    if state.limiter.acquire(CarrierId::Dpd).await != Permit::Granted {
         return Ok(0);
     }
     let batch = dpd
@@ -65,16 +65,28 @@ pub async fn drain_once(state: &AppState) -> Result<usize, String> {
         }
     }
     if let Some(confirm_id) = &batch.confirm_id {
-        if state
-            .limiter
-            .acquire(carriers::CarrierId::Dpd)
+        // Everything is committed. A transient failure of the acknowledgement is retried a
+        // few times here, because giving up makes DPD re-send the whole batch (harmless,
+        // the fingerprints absorb it, but wasteful).
+        let confirm = || async {
+            if state.limiter.acquire(CarrierId::Dpd).await != Permit::Granted {
+                return Err(CarrierError::RateLimited {
+                    carrier: CarrierId::Dpd,
+                    retry_after: None,
+                });
+            }
+            dpd.confirm_feed(confirm_id).await
+        };
+        confirm
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(100))
+                    .with_max_times(CONFIRM_RETRIES),
+            )
+            .sleep(tokio::time::sleep)
+            .when(|e: &CarrierError| e.is_retryable())
             .await
-            .is_some()
-        {
-            dpd.confirm_feed(confirm_id)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+            .map_err(|e| e.to_string())?;
     }
     Ok(batch.snapshots.len())
 }

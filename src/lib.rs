@@ -1,18 +1,24 @@
 //! parcelgate: one tracking API over DHL, DPD and InPost. This crate builds the HTTP app,
 //! the background workers and the store; `main.rs` is only the CLI around it.
 
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod demo;
+pub mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod feed;
+pub mod history;
 pub mod inbound;
+pub mod ingest;
 pub mod metrics;
 pub mod pages;
 pub mod poller;
 pub mod ratelimit;
+pub mod sandbox;
 pub mod store;
 pub mod workers;

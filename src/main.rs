@@ -1,5 +1,7 @@
 //! The `parcelgate` command line: serve, migrate, merchants, one-off tracking lookups.
 
+mod analytics_cli;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -41,6 +43,29 @@ enum Command {
         #[command(subcommand)]
         command: DhlPushCommand,
     },
+    /// The whole product locally: gateway + carrier sandbox + callback receiver, ~30 shipments.
+    Demo {
+        /// Gateway address (loopback; port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
+    },
+    /// Run only the carrier sandbox (InPost, DHL, DPD wire formats) for benchmarks and tests.
+    Sandbox {
+        /// Sandbox address (loopback; port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: std::net::SocketAddr,
+        /// Where to push InPost webhooks (a gateway's /v1/webhooks/inpost/{secret}).
+        #[arg(long)]
+        inpost_webhook: Option<String>,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
+    },
+    /// Replay delivered shipments and measure ETA predictions against the carriers' own.
+    EtaBacktest(analytics_cli::BacktestArgs),
+    /// Write synthetic shipment history (tests, backtests, benchmarks).
+    GenerateHistory(analytics_cli::GenerateArgs),
     /// Look one number up at its carrier and print the normalized timeline.
     Track {
         /// The tracking number.
@@ -70,6 +95,41 @@ enum DhlPushCommand {
     },
 }
 
+/// Accelerated time and fault injection of the carrier sandbox.
+#[derive(clap::Args)]
+struct SandboxArgs {
+    /// Real milliseconds per journey hour (1000: the demo's journeys take about 90 s).
+    #[arg(long, default_value_t = 1000)]
+    hour_ms: u64,
+    /// Fixed latency of every carrier API answer, in ms.
+    #[arg(long, default_value_t = 20)]
+    latency_ms: u64,
+    /// Random extra latency, up to this many ms.
+    #[arg(long, default_value_t = 30)]
+    jitter_ms: u64,
+    /// Fraction of carrier API calls answered with a 5xx (0–1).
+    #[arg(long, default_value_t = 0.02)]
+    error_rate: f64,
+    /// Fraction of carrier API calls answered with a 429 (0–1).
+    #[arg(long, default_value_t = 0.01)]
+    rate_429: f64,
+    /// Retry-After seconds sent with a 429.
+    #[arg(long, default_value_t = 1)]
+    retry_after_secs: u64,
+}
+
+impl SandboxArgs {
+    fn knobs(&self) -> parcelgate::sandbox::Knobs {
+        parcelgate::sandbox::Knobs {
+            latency_ms: self.latency_ms,
+            jitter_ms: self.jitter_ms,
+            error_rate: self.error_rate,
+            rate_429: self.rate_429,
+            retry_after_secs: self.retry_after_secs,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum MerchantCommand {
     /// Create a merchant and print its API key (shown once; only its hash is stored).
@@ -80,9 +140,9 @@ enum MerchantCommand {
     },
 }
 
-fn init_tracing(format: &str) {
+fn init_tracing(format: &str, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PARCELGATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -97,7 +157,16 @@ fn init_tracing(format: &str) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
-    init_tracing(&config.log_format);
+    // The demo and the sandbox talk to the terminal; their logs stay quiet unless asked.
+    let quiet = matches!(cli.command, Command::Demo { .. } | Command::Sandbox { .. });
+    init_tracing(
+        &config.log_format,
+        if quiet {
+            "warn,sqlx=error"
+        } else {
+            "info,sqlx=warn"
+        },
+    );
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
@@ -159,6 +228,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Track { number, carrier } => track(config, &number, carrier.as_deref()).await,
+        Command::EtaBacktest(args) => analytics_cli::eta_backtest(&config, &args).await,
+        Command::GenerateHistory(args) => analytics_cli::generate_history(&config, &args).await,
+        Command::Demo { listen, sandbox } => demo(listen, &sandbox).await,
+        Command::Sandbox {
+            listen,
+            inpost_webhook,
+            sandbox,
+        } => run_sandbox(listen, inpost_webhook.as_deref(), &sandbox).await,
     }
 }
 
@@ -168,6 +245,88 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight work");
     running.shutdown().await;
+    Ok(())
+}
+
+async fn demo(listen: std::net::SocketAddr, args: &SandboxArgs) -> anyhow::Result<()> {
+    let opts = parcelgate::demo::DemoOptions {
+        listen,
+        hour_ms: args.hour_ms,
+        knobs: args.knobs(),
+    };
+    println!("starting the gateway, the carrier sandbox and a callback receiver…");
+    let demo = parcelgate::demo::start(opts)
+        .await
+        .context("the demo could not start (is the port free? try --listen 127.0.0.1:0)")?;
+    println!("{}", demo.summary());
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    let mut announced = false;
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tick.tick() => {
+                println!("{}", demo.progress_line().await);
+                if !announced && demo.sandbox.finished() && demo.all_arrived().await.unwrap_or(false) {
+                    announced = true;
+                    println!("every journey has reached its final status; the pages stay up until Ctrl-C");
+                }
+            }
+        }
+    }
+    println!("stopping…");
+    demo.shutdown().await;
+    Ok(())
+}
+
+async fn run_sandbox(
+    listen: std::net::SocketAddr,
+    inpost_webhook: Option<&str>,
+    args: &SandboxArgs,
+) -> anyhow::Result<()> {
+    use parcelgate::sandbox::{demo_fleet, Credentials, Sandbox, SandboxConfig};
+    let creds = Credentials::default();
+    let sandbox = Sandbox::start(SandboxConfig {
+        listen,
+        hour_ms: args.hour_ms,
+        knobs: args.knobs(),
+        credentials: creds.clone(),
+    })
+    .await?;
+    for p in demo_fleet() {
+        sandbox.add(p);
+    }
+    if let Some(url) = inpost_webhook {
+        sandbox.set_inpost_webhook(url).await?;
+    }
+    sandbox.play();
+    let base = sandbox.base_url();
+    println!("carrier sandbox on {base} (parcels and counters: {base}/sandbox); Ctrl-C stops it");
+    println!("point a gateway at it:");
+    println!("  PARCELGATE_CARRIERS__INPOST__BASE_URL={base}");
+    println!("  PARCELGATE_CARRIERS__DHL__BASE_URL={base}");
+    println!("  PARCELGATE_CARRIERS__DHL__API_KEY={}", creds.dhl_api_key);
+    println!("  PARCELGATE_CARRIERS__DPD__PL__BASE_URL={base}");
+    println!("  PARCELGATE_CARRIERS__DPD__PL__LOGIN={}", creds.dpd_login);
+    println!(
+        "  PARCELGATE_CARRIERS__DPD__PL__PASSWORD={}",
+        creds.dpd_password
+    );
+    println!(
+        "  PARCELGATE_CARRIERS__DPD__PL__CHANNEL={}",
+        creds.dpd_channel
+    );
+    for p in demo_fleet() {
+        println!(
+            "  {:<7} {:<24} {}",
+            p.carrier.as_str(),
+            p.journey.name(),
+            p.number
+        );
+    }
+    shutdown_signal().await;
+    sandbox.shutdown().await;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::engine::schedule::next_delay;
+use crate::ratelimit::Permit;
 use crate::store::{ApplyOutcome, PollRecord, Shipment, UpdateSource};
 
 /// Runs until `stop` turns true; in-flight polls finish and their leases are released.
@@ -111,7 +112,24 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
         .await;
         return Err(err);
     };
-    if state.limiter.acquire(carrier_id).await.is_none() {
+    let permit = state.limiter.acquire(carrier_id).await;
+    if permit == Permit::Unavailable {
+        save(
+            state,
+            &s.id,
+            &record(
+                at(Some(Duration::from_secs(60))),
+                s.poll_failures,
+                s.last_error.clone(),
+            ),
+        )
+        .await;
+        return Err(CarrierError::Transport {
+            carrier: carrier_id,
+            detail: "call budget unavailable".into(),
+        });
+    }
+    if permit == Permit::QuotaExhausted {
         // Daily quota spent: try again after midnight UTC, not a failure of this shipment.
         let tomorrow = (Utc::now() + chrono::Duration::days(1))
             .date_naive()
@@ -205,7 +223,8 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
             if let CarrierError::RateLimited { retry_after, .. } = &e {
                 state
                     .limiter
-                    .pause(carrier_id, retry_after.unwrap_or(Duration::from_secs(60)));
+                    .pause(carrier_id, retry_after.unwrap_or(Duration::from_secs(60)))
+                    .await;
             }
             if let CarrierError::Unauthorized { .. } = &e {
                 if let Ok(mut h) = state.carrier_health.lock() {

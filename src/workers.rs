@@ -1,4 +1,5 @@
-//! Starts the background workers: the poller, the webhook inbox processor, the DPD feed.
+//! Starts the background workers: the poller, the webhook inbox processor, the DPD feed,
+//! the callback delivery worker.
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -16,6 +17,12 @@ pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()
         if state.dpd.is_some() {
             tasks.push(tokio::spawn(crate::feed::run(state.clone(), stop.clone())));
         }
+    }
+    if state.config.callbacks.enabled {
+        tasks.push(tokio::spawn(crate::dispatch::worker::run(
+            state.clone(),
+            stop.clone(),
+        )));
     }
     tasks.push(tokio::spawn(crate::inbound::run(state.clone(), stop)));
     tasks

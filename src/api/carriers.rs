@@ -48,26 +48,23 @@ pub async fn list(State(state): State<AppState>, _m: AuthMerchant) -> axum::Json
         .lock()
         .map(|h| h.clone())
         .unwrap_or_default();
-    let data = state
-        .registry
-        .all()
-        .map(|c| {
-            let problem = health.get(&c.id()).cloned();
-            CarrierInfo {
-                id: c.id().as_str().to_string(),
-                name: c.id().display_name().to_string(),
-                health: if problem.is_some() {
-                    "unhealthy"
-                } else {
-                    "healthy"
-                }
-                .to_string(),
-                health_detail: problem,
-                capabilities: c.capabilities(),
-                quota: state.limiter.usage(c.id()),
+    let mut data = Vec::new();
+    for c in state.registry.all() {
+        let problem = health.get(&c.id()).cloned();
+        data.push(CarrierInfo {
+            id: c.id().as_str().to_string(),
+            name: c.id().display_name().to_string(),
+            health: if problem.is_some() {
+                "unhealthy"
+            } else {
+                "healthy"
             }
-        })
-        .collect();
+            .to_string(),
+            health_detail: problem,
+            capabilities: c.capabilities(),
+            quota: state.limiter.usage(c.id()).await,
+        });
+    }
     axum::Json(CarrierList { data })
 }
 

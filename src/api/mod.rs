@@ -1,11 +1,14 @@
 //! The HTTP API: routes, and the layer that makes every error `application/problem+json`.
 
+pub mod analytics;
 pub mod carriers;
+pub mod deliveries;
 pub mod dhl_push;
 pub mod docs;
 pub mod extract;
 pub mod merchant;
 pub mod shipments;
+pub mod subscriptions;
 pub mod system;
 pub mod view;
 pub mod webhooks;
@@ -16,13 +19,18 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use subscriptions as subs;
 
 use crate::app::AppState;
 use crate::error::{problem_response, ApiError, Problem, PROBLEM_BASE};
 
 /// OpenAPI documents of route groups added outside this module.
 pub fn extra_docs() -> Vec<utoipa::openapi::OpenApi> {
-    vec![<merchant::MerchantDoc as utoipa::OpenApi>::openapi()]
+    vec![
+        <analytics::AnalyticsDoc as utoipa::OpenApi>::openapi(),
+        <merchant::MerchantDoc as utoipa::OpenApi>::openapi(),
+        <subscriptions::SubscriptionsDoc as utoipa::OpenApi>::openapi(),
+    ]
 }
 
 /// Builds the router.
@@ -45,6 +53,22 @@ pub fn router(state: AppState) -> Router {
             post(merchant::revoke_token),
         )
         .route("/v1/merchant", get(merchant::get).patch(merchant::patch))
+        .route("/v1/subscriptions", post(subs::create).get(subs::list))
+        .route(
+            "/v1/subscriptions/{id}",
+            get(subs::get).patch(subs::update).delete(subs::delete),
+        )
+        .route(
+            "/v1/subscriptions/{id}/rotate-secret",
+            post(subs::rotate_secret),
+        )
+        .route("/v1/subscriptions/{id}/deliveries", get(deliveries::list))
+        .route(
+            "/v1/subscriptions/{id}/deliveries/{delivery_id}/retry",
+            post(deliveries::retry),
+        )
+        .route("/v1/subscriptions/{id}/replay", post(deliveries::replay))
+        .route("/v1/analytics/carriers", get(analytics::carriers))
         .route("/v1/carriers", get(carriers::list))
         .route("/v1/carriers/detect", get(carriers::detect))
         .route(

@@ -43,7 +43,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.cache.entry_count() as f64,
     );
     for c in state.registry.all() {
-        if let Some(q) = state.limiter.usage(c.id()) {
+        if let Some(q) = state.limiter.usage(c.id()).await {
             state.metrics.set(
                 "parcelgate_carrier_quota_used",
                 &[("carrier", c.id().as_str())],

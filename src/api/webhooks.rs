@@ -115,15 +115,17 @@ pub async fn receive(
             return Err(ApiError::Unauthorized(e.to_string()));
         }
     }
+    // Durably committed (group commit) before we answer: a 2xx means it is stored.
     let inbox_id = state
-        .store
-        .inbox_insert(&NewInboxItem {
+        .ingest
+        .submit(NewInboxItem {
             carrier: id,
             body: body.to_vec(),
             remote_addr: Some(client.to_string()),
             received_at: Utc::now(),
         })
-        .await?;
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     state.metrics.inc(
         "parcelgate_webhooks_received_total",
         &[("carrier", id.as_str())],

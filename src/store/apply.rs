@@ -28,8 +28,23 @@ pub struct Written {
     pub next_poll_at: Option<DateTime<Utc>>,
 }
 
-/// Computes the row after applying `plan` to `before`.
+/// Computes the row after applying `plan` to `before`, without lane history (status rules
+/// and the carrier's ETA only; see [`shipment_after_predicting`]).
 pub fn shipment_after(before: &Shipment, plan: &MergePlan, now: DateTime<Utc>) -> Written {
+    let timeline = crate::engine::eta::timeline_after(&[], plan);
+    shipment_after_predicting(before, plan, now, &timeline, &Default::default())
+}
+
+/// Computes the row after applying `plan` to `before`; `timeline` is the timeline after the
+/// merge and `history` the lane's delivered history (loaded only when
+/// `engine::eta::needs_history` says so), from which a missing carrier ETA is predicted.
+pub fn shipment_after_predicting(
+    before: &Shipment,
+    plan: &MergePlan,
+    now: DateTime<Utc>,
+    timeline: &[carriers::TrackingEvent],
+    history: &crate::engine::eta::LaneHistory,
+) -> Written {
     let (status, substatus, status_changed_at) = match &plan.status_change {
         Some(c) => (c.to_status, c.to_substatus.clone(), Some(c.occurred_at)),
         None => (
@@ -38,12 +53,16 @@ pub fn shipment_after(before: &Shipment, plan: &MergePlan, now: DateTime<Utc>) -
             before.status_changed_at,
         ),
     };
-    // The carrier's ETA wins while it exists; a predicted ETA stays until replaced.
-    let eta = match plan.carrier_eta {
-        Some(w) => Some(Eta::from_carrier(w)),
-        None if status.is_terminal() => None,
-        None => before.eta.filter(|e| e.source != super::EtaSource::Carrier),
-    };
+    // The carrier's ETA wins while it exists; otherwise predicted (engine::eta).
+    let eta = crate::engine::eta::shown_eta(crate::engine::eta::EtaInput {
+        before,
+        details: &plan.details,
+        carrier_eta: plan.carrier_eta,
+        status,
+        timeline,
+        history,
+        now,
+    });
     let original_eta = before.original_eta.or(eta);
     let next_poll_at = if plan.status_change.is_some() {
         next_delay(status, before.last_push_at.is_some(), 0, None)

@@ -1,11 +1,22 @@
 //! Storage: the `Store` trait and its two implementations, SQLite (embedded default) and
 //! PostgreSQL (production, several gateway processes). Chosen by the database URL scheme.
 
+pub mod analytics;
 pub mod apply;
+pub mod budget;
+pub mod callbacks;
 mod codec;
 mod model;
+mod pg_analytics;
+mod pg_budget;
+mod pg_outbox;
+mod pg_subs;
 pub mod postgres;
 pub mod sqlite;
+mod sqlite_analytics;
+mod sqlite_budget;
+mod sqlite_outbox;
+mod sqlite_subs;
 
 use std::sync::Arc;
 
@@ -13,6 +24,11 @@ use async_trait::async_trait;
 use carriers::{CarrierId, TrackingEvent, TrackingSnapshot};
 use chrono::{DateTime, Utc};
 
+pub use analytics::AnalyticsStore;
+pub use callbacks::{
+    CallbackStore, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription,
+    Subscription, SubscriptionPatch,
+};
 pub use model::*;
 
 /// Storage failures.
@@ -49,7 +65,7 @@ pub enum UpdateSource {
 
 /// Everything the gateway persists. One contract test suite runs against both implementations.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: CallbackStore + AnalyticsStore + budget::BudgetStore + Send + Sync {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Checks the database answers.

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::apply::{outcome, shipment_after};
+use super::apply::outcome;
 use super::codec;
 use super::*;
 use crate::engine::{merge_snapshot, CurrentState};
@@ -29,7 +29,7 @@ pub const DEFAULT_POOL_SIZE: u32 = 16;
 
 /// The PostgreSQL implementation of [`Store`].
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PgStore {
@@ -59,6 +59,7 @@ macro_rules! shipment_columns {
     next_poll_at, poll_failures, last_error, last_polled_at, last_push_at, created_at, updated_at, version"
     };
 }
+pub(super) use shipment_columns;
 
 /// The inbox columns, for the same reason.
 macro_rules! inbox_columns {
@@ -77,7 +78,7 @@ fn to_u32(v: i32) -> u32 {
     u32::try_from(v).unwrap_or(0)
 }
 
-fn shipment_from_row(r: &PgRow) -> StoreResult<Shipment> {
+pub(super) fn shipment_from_row(r: &PgRow) -> StoreResult<Shipment> {
     Ok(Shipment {
         id: r.try_get("id")?,
         merchant_id: r.try_get("merchant_id")?,
@@ -109,7 +110,7 @@ fn shipment_from_row(r: &PgRow) -> StoreResult<Shipment> {
     })
 }
 
-fn event_from_row(r: &PgRow) -> StoreResult<TrackingEvent> {
+pub(super) fn event_from_row(r: &PgRow) -> StoreResult<TrackingEvent> {
     Ok(TrackingEvent {
         event_id: r.try_get("event_id")?,
         status: codec::status(r.try_get("status")?)?,
@@ -519,7 +520,10 @@ impl Store for PgStore {
         for e in plan.inserted.iter().chain(&plan.enriched) {
             upsert_event(&mut tx, shipment_id, e, now).await?;
         }
-        let written = shipment_after(&shipment, &plan, now);
+        let timeline = crate::engine::eta::timeline_after(&state.events, &plan);
+        let history = super::pg_analytics::history_for(&mut tx, &shipment, &plan, now).await?;
+        let written =
+            super::apply::shipment_after_predicting(&shipment, &plan, now, &timeline, &history);
         if let Some(c) = &plan.status_change {
             sqlx::query(
                 "INSERT INTO status_changes (shipment_id, from_status, from_substatus, to_status, \
@@ -555,6 +559,13 @@ impl Store for PgStore {
         .bind(shipment_id)
         .execute(&mut *tx)
         .await?;
+        let applied = super::callbacks::AppliedChange {
+            before: &shipment,
+            written: &written,
+            change: plan.status_change.as_ref(),
+        };
+        super::pg_outbox::enqueue_changes(&mut tx, applied, now).await?;
+        super::pg_analytics::record_facts(&mut tx, &shipment, &written, &timeline).await?;
         tx.commit().await?;
         Ok(outcome(plan, &shipment, &written))
     }

@@ -33,8 +33,8 @@ fn opt_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
 
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    pub(super) writer: SqlitePool,
+    pub(super) reader: SqlitePool,
 }
 
 impl SqliteStore {
@@ -57,7 +57,7 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader })
     }
 
-    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+    pub(super) async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
@@ -71,8 +71,9 @@ macro_rules! shipment_columns {
     next_poll_at, poll_failures, last_error, last_polled_at, last_push_at, created_at, updated_at, version"
     };
 }
+pub(super) use shipment_columns;
 
-fn shipment_from_row(r: &SqliteRow) -> StoreResult<Shipment> {
+pub(super) fn shipment_from_row(r: &SqliteRow) -> StoreResult<Shipment> {
     Ok(Shipment {
         id: r.try_get("id")?,
         merchant_id: r.try_get("merchant_id")?,
@@ -104,7 +105,7 @@ fn shipment_from_row(r: &SqliteRow) -> StoreResult<Shipment> {
     })
 }
 
-fn event_from_row(r: &SqliteRow) -> StoreResult<TrackingEvent> {
+pub(super) fn event_from_row(r: &SqliteRow) -> StoreResult<TrackingEvent> {
     Ok(TrackingEvent {
         event_id: r.try_get("event_id")?,
         status: codec::status(r.try_get("status")?)?,
@@ -518,7 +519,10 @@ impl Store for SqliteStore {
         for e in plan.inserted.iter().chain(&plan.enriched) {
             upsert_event(&mut tx, shipment_id, e, now).await?;
         }
-        let written = super::apply::shipment_after(&shipment, &plan, now);
+        let timeline = crate::engine::eta::timeline_after(&state.events, &plan);
+        let history = super::sqlite_analytics::history_for(&mut tx, &shipment, &plan, now).await?;
+        let written =
+            super::apply::shipment_after_predicting(&shipment, &plan, now, &timeline, &history);
         if let Some(c) = &plan.status_change {
             sqlx::query(
                 "INSERT INTO status_changes (shipment_id, from_status, from_substatus, to_status, \
@@ -553,6 +557,13 @@ impl Store for SqliteStore {
         .bind(shipment_id)
         .execute(&mut *tx)
         .await?;
+        let applied = super::callbacks::AppliedChange {
+            before: &shipment,
+            written: &written,
+            change: plan.status_change.as_ref(),
+        };
+        super::sqlite_outbox::enqueue_changes(&mut tx, applied, now).await?;
+        super::sqlite_analytics::record_facts(&mut tx, &shipment, &written, &timeline).await?;
         tx.commit().await?;
         Ok(super::apply::outcome(plan, &shipment, &written))
     }

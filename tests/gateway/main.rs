@@ -7,13 +7,24 @@
     clippy::field_reassign_with_default
 )]
 
+mod analytics_api;
 mod api_contract;
+mod callbacks_api;
+mod callbacks_crash;
+mod callbacks_flow;
+mod callbacks_receiver;
+mod callbacks_store;
 mod common;
+mod demo;
 mod dhl_flow;
+mod dpd_flow;
+mod eta_predict;
 mod inpost_flow;
 mod pages;
 mod pages_dashboard;
 mod pages_fixtures;
 mod pages_lookup;
 mod pages_store;
+mod scale_out;
+mod shutdown;
 mod store_contract;

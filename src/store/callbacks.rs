@@ -1,0 +1,480 @@
+//! Callback storage: subscriptions, the delivery outbox and its attempts. A supertrait of
+//! [`Store`](super::Store) so both backends keep this SQL in their own `*_outbox.rs` files.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreResult;
+
+/// A merchant's callback endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    /// Id (`sub_…`).
+    pub id: String,
+    /// Owner.
+    pub merchant_id: String,
+    /// Where deliveries are POSTed.
+    pub url: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Event types sent (`shipment.status_changed`, …).
+    pub event_types: Vec<String>,
+    /// Only shipments of these carriers (empty: all).
+    pub carriers: Vec<String>,
+    /// Only these (new) statuses (empty: all).
+    pub statuses: Vec<String>,
+    /// Whether deliveries are sent.
+    pub enabled: bool,
+    /// Why it was disabled (by the merchant, a 410, or failing for too long).
+    pub disabled_reason: Option<String>,
+    /// Signing secret (`whsec_…`).
+    pub secret: String,
+    /// The secret before the last rotation, still signed with until its expiry.
+    pub previous_secret: Option<String>,
+    /// When the previous secret stops being used.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Last 2xx.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// First failure since the last success.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// The secrets to sign with at `now`: the current one, then the previous one during the
+    /// rotation overlap.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&str> {
+        let mut v = vec![self.secret.as_str()];
+        if let (Some(prev), Some(until)) = (&self.previous_secret, self.previous_secret_expires_at)
+        {
+            if until > now {
+                v.push(prev.as_str());
+            }
+        }
+        v
+    }
+
+    /// Whether a change of a shipment of `carrier` to `status` should go to this endpoint.
+    pub fn wants(&self, event_type: &str, carrier: &str, status: &str) -> bool {
+        self.event_types.iter().any(|t| t == event_type)
+            && (self.carriers.is_empty() || self.carriers.iter().any(|c| c == carrier))
+            && (self.statuses.is_empty() || self.statuses.iter().any(|s| s == status))
+    }
+}
+
+/// Input for creating a subscription (already validated).
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    /// Owner.
+    pub merchant_id: String,
+    /// Endpoint.
+    pub url: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Event types.
+    pub event_types: Vec<String>,
+    /// Carrier filter.
+    pub carriers: Vec<String>,
+    /// Status filter.
+    pub statuses: Vec<String>,
+    /// Enabled from the start.
+    pub enabled: bool,
+    /// Signing secret.
+    pub secret: String,
+}
+
+/// A partial update; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionPatch {
+    /// Endpoint.
+    pub url: Option<String>,
+    /// Free text (`Some(None)` clears it).
+    pub description: Option<Option<String>>,
+    /// Event types.
+    pub event_types: Option<Vec<String>>,
+    /// Carrier filter.
+    pub carriers: Option<Vec<String>>,
+    /// Status filter.
+    pub statuses: Option<Vec<String>>,
+    /// Enable (clears the disabled reason and the failure streak) or disable.
+    pub enabled: Option<bool>,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Waiting for its next attempt (or for an earlier delivery of the same shipment).
+    Pending,
+    /// A 2xx was received.
+    Succeeded,
+    /// Every attempt failed; kept for the log, retry by hand or replay.
+    Dead,
+}
+
+impl DeliveryState {
+    /// Database and API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Succeeded => "succeeded",
+            DeliveryState::Dead => "dead",
+        }
+    }
+
+    /// Parses the database name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Succeeded, Self::Dead]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// Id (`dlv_…`, time-ordered).
+    pub id: String,
+    /// Endpoint.
+    pub subscription_id: String,
+    /// Shipment.
+    pub shipment_id: String,
+    /// Order within (shipment, subscription).
+    pub seq: i64,
+    /// The status change it announces (None for ETA changes).
+    pub status_change_id: Option<i64>,
+    /// Event type.
+    pub event_type: String,
+    /// `webhook-id` header (`msg_…`): the same on every attempt.
+    pub webhook_id: String,
+    /// Stored body (see `dispatch::payload` for how it is rendered at send time).
+    pub payload: String,
+    /// State.
+    pub state: DeliveryState,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: DateTime<Utc>,
+    /// HTTP status of the last attempt.
+    pub last_status: Option<u16>,
+    /// Error of the last attempt.
+    pub last_error: Option<String>,
+    /// Enqueued.
+    pub created_at: DateTime<Utc>,
+    /// Succeeded or died at.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One recorded attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryAttempt {
+    /// Delivery.
+    pub delivery_id: String,
+    /// When it was sent.
+    pub attempted_at: DateTime<Utc>,
+    /// HTTP status (None: no response: timeout, refused address, connection error).
+    pub status_code: Option<u16>,
+    /// Time to the response or the failure.
+    pub latency_ms: u64,
+    /// What went wrong.
+    pub error: Option<String>,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Done.
+    Succeeded,
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// No attempts left.
+    Dead,
+}
+
+/// An attempt's outcome to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    /// The attempt.
+    pub attempt: DeliveryAttempt,
+    /// Its subscription.
+    pub subscription_id: String,
+    /// What happens next.
+    pub next: NextStep,
+    /// Disable the subscription with this reason (a 410).
+    pub disable: Option<String>,
+}
+
+/// Listing a subscription's deliveries.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only this state.
+    pub state: Option<DeliveryState>,
+    /// Deliveries with id below this (newest first paging).
+    pub before_id: Option<String>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// Callback storage, implemented by both backends.
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// Creates a subscription.
+    async fn create_subscription(
+        &self,
+        new: &NewSubscription,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Subscription>;
+    /// A merchant's subscription (None for another merchant's).
+    async fn subscription(&self, merchant_id: &str, id: &str) -> StoreResult<Option<Subscription>>;
+    /// A subscription whoever owns it (the dispatcher).
+    async fn subscription_by_id(&self, id: &str) -> StoreResult<Option<Subscription>>;
+    /// A merchant's subscriptions, oldest first.
+    async fn list_subscriptions(&self, merchant_id: &str) -> StoreResult<Vec<Subscription>>;
+    /// Applies a patch; None when not the merchant's.
+    async fn update_subscription(
+        &self,
+        merchant_id: &str,
+        id: &str,
+        patch: &SubscriptionPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Subscription>>;
+    /// Deletes a subscription with its deliveries; false when not the merchant's.
+    async fn delete_subscription(&self, merchant_id: &str, id: &str) -> StoreResult<bool>;
+    /// Replaces the secret; the old one stays valid until `previous_valid_until`.
+    async fn rotate_subscription_secret(
+        &self,
+        merchant_id: &str,
+        id: &str,
+        new_secret: &str,
+        previous_valid_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Subscription>>;
+    /// Disables a subscription with a reason shown to the merchant.
+    async fn disable_subscription(
+        &self,
+        id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Claims due deliveries, leasing them until `lease_until`: at most `limit`, and for each
+    /// subscription at most `per_subscription` minus what `in_flight` says it already has.
+    /// Only the first pending delivery of each (shipment, subscription) is claimable, and only
+    /// for enabled subscriptions.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        per_subscription: u32,
+        in_flight: &[(String, u32)],
+    ) -> StoreResult<Vec<Delivery>>;
+    /// Records attempts in one transaction, releasing their leases. A subscription failing
+    /// with no success since `failing_cutoff` or earlier is disabled with `failing_reason`.
+    async fn record_attempts(
+        &self,
+        records: &[AttemptRecord],
+        failing_cutoff: DateTime<Utc>,
+        failing_reason: &str,
+    ) -> StoreResult<()>;
+    /// A subscription's deliveries, newest first.
+    async fn list_deliveries(
+        &self,
+        subscription_id: &str,
+        filter: &DeliveryFilter,
+    ) -> StoreResult<Vec<Delivery>>;
+    /// One delivery of a subscription.
+    async fn delivery(&self, subscription_id: &str, id: &str) -> StoreResult<Option<Delivery>>;
+    /// The attempts of these deliveries, oldest first.
+    async fn delivery_attempts(&self, delivery_ids: &[String])
+        -> StoreResult<Vec<DeliveryAttempt>>;
+    /// Makes a delivery pending and due now (same webhook id); None when absent.
+    async fn retry_delivery(
+        &self,
+        subscription_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Delivery>>;
+    /// Enqueues every status change recorded in `[from, to)` of the subscription's merchant's
+    /// shipments that the subscription's filters accept, as new deliveries (new webhook ids,
+    /// payloads rebuilt from the change). Returns how many.
+    async fn replay(
+        &self,
+        subscription_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+}
+
+/// One outbox row to insert, decided the same way by both backends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    /// Subscription.
+    pub subscription_id: String,
+    /// Event type.
+    pub event_type: &'static str,
+    /// Stored payload.
+    pub payload: String,
+    /// The status change announced.
+    pub status_change_id: Option<i64>,
+}
+
+/// What an apply recorded, as the outbox needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct AppliedChange<'a> {
+    /// The shipment before the apply.
+    pub before: &'a super::Shipment,
+    /// The row written.
+    pub written: &'a super::apply::Written,
+    /// The status change, if one was recorded.
+    pub change: Option<&'a crate::engine::StatusChange>,
+}
+
+impl AppliedChange<'_> {
+    /// Whether anything here fires callbacks.
+    pub fn fires(&self) -> bool {
+        self.change.is_some() || self.eta_changed()
+    }
+
+    /// Whether the ETA shown changed.
+    pub fn eta_changed(&self) -> bool {
+        self.written.eta != self.before.eta
+    }
+}
+
+/// The outbox rows of one apply: one per matching enabled subscription and event type.
+/// `change_event` is the event that caused the status change, `latest_event` the newest one.
+pub fn plan_outbox(
+    subs: &[Subscription],
+    applied: &AppliedChange<'_>,
+    change_id: Option<i64>,
+    change_event: Option<&carriers::TrackingEvent>,
+    latest_event: Option<&carriers::TrackingEvent>,
+    now: DateTime<Utc>,
+) -> Vec<OutboxRow> {
+    use crate::dispatch::payload::{build, PayloadInput, ETA_CHANGED, STATUS_CHANGED};
+    let before = applied.before;
+    let w = applied.written;
+    let carrier = before.carrier.as_str();
+    let mut rows = Vec::new();
+    let mut push = |event_type: &'static str, input: PayloadInput<'_>, change_id| {
+        let wanted: Vec<_> = subs
+            .iter()
+            .filter(|s| s.enabled && s.wants(event_type, carrier, input.status.as_str()))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let payload = build(event_type, &input, now);
+        rows.extend(wanted.into_iter().map(|s| OutboxRow {
+            subscription_id: s.id.clone(),
+            event_type,
+            payload: payload.clone(),
+            status_change_id: change_id,
+        }));
+    };
+    if let Some(c) = applied.change {
+        let input = PayloadInput {
+            shipment: before,
+            status: c.to_status,
+            substatus: &c.to_substatus,
+            previous: Some((c.from_status, &c.from_substatus)),
+            eta: w.eta,
+            previous_eta: None,
+            event: change_event,
+            occurred_at: Some(c.occurred_at),
+        };
+        push(STATUS_CHANGED, input, change_id);
+    }
+    if applied.eta_changed() {
+        let input = PayloadInput {
+            shipment: before,
+            status: w.status,
+            substatus: &w.substatus,
+            previous: None,
+            eta: w.eta,
+            previous_eta: before.eta,
+            event: latest_event,
+            occurred_at: latest_event.map(|e| e.occurred_at),
+        };
+        push(ETA_CHANGED, input, None);
+    }
+    rows
+}
+
+/// The outbox row a replay creates for one recorded status change, if the subscription's
+/// filters accept it. The body's `timestamp` is when the change was recorded, as in the
+/// original; replayed payloads carry the shipment's current ETA (ETAs are not kept
+/// historically).
+pub fn replay_row(
+    sub: &Subscription,
+    shipment: &super::Shipment,
+    change: &super::StatusChangeRecord,
+    event: Option<&carriers::TrackingEvent>,
+) -> Option<OutboxRow> {
+    use crate::dispatch::payload::{build, PayloadInput, STATUS_CHANGED};
+    if !sub.wants(
+        STATUS_CHANGED,
+        shipment.carrier.as_str(),
+        change.to_status.as_str(),
+    ) {
+        return None;
+    }
+    let input = PayloadInput {
+        shipment,
+        status: change.to_status,
+        substatus: &change.to_substatus,
+        previous: Some((change.from_status, &change.from_substatus)),
+        eta: shipment.eta,
+        previous_eta: None,
+        event,
+        occurred_at: Some(change.occurred_at),
+    };
+    Some(OutboxRow {
+        subscription_id: sub.id.clone(),
+        event_type: STATUS_CHANGED,
+        payload: build(STATUS_CHANGED, &input, change.recorded_at),
+        status_change_id: Some(change.id),
+    })
+}
+
+/// The reason shown when the merchant disabled a subscription.
+pub const DISABLED_BY_MERCHANT: &str = "disabled by the merchant";
+
+impl SubscriptionPatch {
+    /// Applies the patch to a subscription read from the store. Enabling clears the disabled
+    /// reason and the failure streak; disabling records that the merchant did it.
+    pub fn apply_to(&self, sub: &mut Subscription, now: DateTime<Utc>) {
+        if let Some(v) = &self.url {
+            sub.url = v.clone();
+        }
+        if let Some(v) = &self.description {
+            sub.description = v.clone();
+        }
+        if let Some(v) = &self.event_types {
+            sub.event_types = v.clone();
+        }
+        if let Some(v) = &self.carriers {
+            sub.carriers = v.clone();
+        }
+        if let Some(v) = &self.statuses {
+            sub.statuses = v.clone();
+        }
+        match self.enabled {
+            Some(true) if !sub.enabled => {
+                sub.enabled = true;
+                sub.disabled_reason = None;
+                sub.failing_since = None;
+            }
+            Some(false) if sub.enabled => {
+                sub.enabled = false;
+                sub.disabled_reason = Some(DISABLED_BY_MERCHANT.to_string());
+            }
+            _ => {}
+        }
+        sub.updated_at = now;
+    }
+}

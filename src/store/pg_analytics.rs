@@ -1,0 +1,368 @@
+//! `AnalyticsStore` for PostgreSQL, and the facts/rollup writes `PgStore::apply_snapshot`
+//! makes inside its transaction.
+//!
+//! The report runs its two statements (counters; all three distributions in one scan with
+//! `GROUPING SETS`) concurrently on two pooled connections. Bulk history import uses
+//! `UNNEST` over column arrays, a few thousand rows per statement.
+
+use async_trait::async_trait;
+use carriers::TrackingEvent;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Row, Transaction};
+
+use super::analytics::*;
+use super::apply::Written;
+use super::postgres::PgStore;
+use super::{codec, EtaSource, Shipment, StoreResult};
+use crate::analytics::facts::ShipmentFacts;
+use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
+use crate::engine::MergePlan;
+
+/// Loads the lane's history when the ETA decision needs it (empty otherwise).
+pub(super) async fn history_for(
+    tx: &mut Transaction<'static, Postgres>,
+    before: &Shipment,
+    plan: &MergePlan,
+    now: DateTime<Utc>,
+) -> StoreResult<LaneHistory> {
+    let Some(key) = history_need(before, plan) else {
+        return Ok(LaneHistory::default());
+    };
+    lane_history(tx, &key, now).await
+}
+
+async fn lane_history(
+    tx: &mut Transaction<'static, Postgres>,
+    key: &LaneKey,
+    now: DateTime<Utc>,
+) -> StoreResult<LaneHistory> {
+    let scopes = key.scopes();
+    let keys: Vec<String> = scopes.iter().map(|(_, k)| k.clone()).collect();
+    let rows = sqlx::query(
+        "SELECT scope_key, wd, SUM(n)::BIGINT AS n FROM lane_transit \
+         WHERE scope_key = ANY($1) AND month >= $2 GROUP BY scope_key, wd",
+    )
+    .bind(&keys)
+    .bind(history_since(now))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut levels: Vec<(_, Histogram)> = scopes
+        .iter()
+        .map(|(s, _)| (*s, Histogram::default()))
+        .collect();
+    for r in &rows {
+        let scope: String = r.try_get("scope_key")?;
+        let wd: i32 = r.try_get("wd")?;
+        let n: i64 = r.try_get("n")?;
+        if let Some(i) = keys.iter().position(|k| *k == scope) {
+            levels[i].1.add(wd.max(0) as u32, n.max(0) as u64);
+        }
+    }
+    Ok(LaneHistory { levels })
+}
+
+/// Rewrites the shipment's facts row and, when this apply delivered it, bumps the rollup.
+pub(super) async fn record_facts(
+    tx: &mut Transaction<'static, Postgres>,
+    before: &Shipment,
+    written: &Written,
+    timeline: &[TrackingEvent],
+) -> StoreResult<()> {
+    let (facts, bumps) = facts_after(before, written, timeline);
+    upsert_facts(tx, std::slice::from_ref(&facts)).await?;
+    let rollup: Vec<_> = bumps.into_iter().map(|(s, m, w)| (s, m, w, 1)).collect();
+    bump(tx, &rollup).await
+}
+
+fn i32_of(v: Option<i64>) -> Option<i32> {
+    v.map(|v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+}
+
+async fn bump(
+    conn: &mut sqlx::PgConnection,
+    rows: &[(String, String, i64, i64)],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let scope: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let month: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let wd: Vec<i32> = rows
+        .iter()
+        .map(|r| i32_of(Some(r.2)).unwrap_or(0))
+        .collect();
+    let n: Vec<i64> = rows.iter().map(|r| r.3).collect();
+    // Sorted keys (rollup_counts sorts; single bumps come in scope order) so concurrent
+    // deliveries lock rollup rows in one order and cannot deadlock.
+    sqlx::query(
+        "INSERT INTO lane_transit (scope_key, month, wd, n) \
+         SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::INT[], $4::BIGINT[]) \
+         ON CONFLICT (scope_key, month, wd) DO UPDATE SET n = lane_transit.n + EXCLUDED.n",
+    )
+    .bind(&scope)
+    .bind(&month)
+    .bind(&wd)
+    .bind(&n)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_facts(conn: &mut sqlx::PgConnection, rows: &[ShipmentFacts]) -> StoreResult<()> {
+    macro_rules! col {
+        ($f:expr) => {
+            rows.iter().map($f).collect::<Vec<_>>()
+        };
+    }
+    sqlx::query(
+        "INSERT INTO shipment_facts (shipment_id, merchant_id, carrier, service, lane, week, \
+         created_at, first_scan_at, delivered_at, status, transit_minutes, transit_wd, \
+         first_scan_minutes, delivered, first_attempt, exception, returned, eta_source, eta_from, \
+         eta_to, carrier_eta_from, carrier_eta_to, on_time, eta_in_window, eta_error_days) \
+         SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+         $6::TEXT[], $7::TIMESTAMPTZ[], $8::TIMESTAMPTZ[], $9::TIMESTAMPTZ[], $10::TEXT[], \
+         $11::INT[], $12::INT[], $13::INT[], $14::INT[], $15::INT[], $16::INT[], $17::INT[], \
+         $18::TEXT[], $19::TIMESTAMPTZ[], $20::TIMESTAMPTZ[], $21::TIMESTAMPTZ[], \
+         $22::TIMESTAMPTZ[], $23::INT[], $24::INT[], $25::INT[]) \
+         ON CONFLICT (shipment_id) DO UPDATE SET service = EXCLUDED.service, \
+         lane = EXCLUDED.lane, first_scan_at = EXCLUDED.first_scan_at, \
+         delivered_at = EXCLUDED.delivered_at, status = EXCLUDED.status, \
+         transit_minutes = EXCLUDED.transit_minutes, transit_wd = EXCLUDED.transit_wd, \
+         first_scan_minutes = EXCLUDED.first_scan_minutes, delivered = EXCLUDED.delivered, \
+         first_attempt = EXCLUDED.first_attempt, exception = EXCLUDED.exception, \
+         returned = EXCLUDED.returned, eta_source = EXCLUDED.eta_source, \
+         eta_from = EXCLUDED.eta_from, eta_to = EXCLUDED.eta_to, on_time = EXCLUDED.on_time, \
+         carrier_eta_from = COALESCE(shipment_facts.carrier_eta_from, EXCLUDED.carrier_eta_from), \
+         carrier_eta_to = COALESCE(shipment_facts.carrier_eta_to, EXCLUDED.carrier_eta_to), \
+         eta_in_window = EXCLUDED.eta_in_window, eta_error_days = EXCLUDED.eta_error_days",
+    )
+    .bind(col!(|f| f.shipment_id.clone()))
+    .bind(col!(|f| f.merchant_id.clone()))
+    .bind(col!(|f| f.carrier.as_str().to_string()))
+    .bind(col!(|f| f.service.clone()))
+    .bind(col!(|f| f.lane.clone()))
+    .bind(col!(|f| f.week.clone()))
+    .bind(col!(|f| f.created_at))
+    .bind(col!(|f| f.first_scan_at))
+    .bind(col!(|f| f.delivered_at))
+    .bind(col!(|f| f.status.as_str().to_string()))
+    .bind(col!(|f| i32_of(f.transit_minutes)))
+    .bind(col!(|f| i32_of(f.transit_wd)))
+    .bind(col!(|f| i32_of(f.first_scan_minutes)))
+    .bind(col!(|f| i32::from(f.delivered())))
+    .bind(col!(|f| i32::from(f.first_attempt)))
+    .bind(col!(|f| i32::from(f.exception)))
+    .bind(col!(|f| i32::from(f.returned)))
+    .bind(col!(|f| f.eta_source.map(|s| source_name(s).to_string())))
+    .bind(col!(|f| f.eta_from))
+    .bind(col!(|f| f.eta_to))
+    .bind(col!(|f| f.carrier_eta_from))
+    .bind(col!(|f| f.carrier_eta_to))
+    .bind(col!(|f| f.on_time.map(i32::from)))
+    .bind(col!(|f| f.eta_in_window.map(i32::from)))
+    .bind(col!(|f| i32_of(f.eta_error_days)))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn source_name(s: EtaSource) -> &'static str {
+    match s {
+        EtaSource::Carrier => "carrier",
+        EtaSource::Predicted => "predicted",
+    }
+}
+
+fn facts_from_row(r: &PgRow) -> StoreResult<ShipmentFacts> {
+    let int = |c: &str| -> StoreResult<Option<i64>> {
+        Ok(r.try_get::<Option<i32>, _>(c)?.map(i64::from))
+    };
+    let flag = |c: &str| -> StoreResult<Option<bool>> {
+        Ok(r.try_get::<Option<i32>, _>(c)?.map(|v| v != 0))
+    };
+    let source: Option<String> = r.try_get("eta_source")?;
+    Ok(ShipmentFacts {
+        shipment_id: r.try_get("shipment_id")?,
+        merchant_id: r.try_get("merchant_id")?,
+        carrier: codec::carrier(r.try_get("carrier")?)?,
+        service: r.try_get("service")?,
+        lane: r.try_get("lane")?,
+        week: r.try_get("week")?,
+        created_at: r.try_get("created_at")?,
+        first_scan_at: r.try_get("first_scan_at")?,
+        delivered_at: r.try_get("delivered_at")?,
+        status: codec::status(r.try_get("status")?)?,
+        transit_minutes: int("transit_minutes")?,
+        transit_wd: int("transit_wd")?,
+        first_scan_minutes: int("first_scan_minutes")?,
+        first_attempt: flag("first_attempt")?.unwrap_or(false),
+        exception: flag("exception")?.unwrap_or(false),
+        returned: flag("returned")?.unwrap_or(false),
+        eta_source: match source.as_deref() {
+            Some("carrier") => Some(EtaSource::Carrier),
+            Some("predicted") => Some(EtaSource::Predicted),
+            _ => None,
+        },
+        eta_from: r.try_get("eta_from")?,
+        eta_to: r.try_get("eta_to")?,
+        carrier_eta_from: r.try_get("carrier_eta_from")?,
+        carrier_eta_to: r.try_get("carrier_eta_to")?,
+        on_time: flag("on_time")?,
+        eta_in_window: flag("eta_in_window")?,
+        eta_error_days: int("eta_error_days")?,
+    })
+}
+
+/// The report's rows of one merchant and range, with the group value computed.
+macro_rules! report_scope {
+    () => {
+        "WITH f AS (SELECT *, CASE $1::TEXT WHEN 'service' THEN service WHEN 'lane' THEN lane \
+         WHEN 'week' THEN week ELSE '' END AS grp FROM shipment_facts \
+         WHERE merchant_id = $2 AND created_at >= $3 AND created_at < $4) "
+    };
+}
+
+#[async_trait]
+impl AnalyticsStore for PgStore {
+    async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
+        let counters = sqlx::query(concat!(
+            report_scope!(),
+            "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
+             SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
+             SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
+             COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
+             COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
+             COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
+             COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
+        ))
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(q.from)
+        .bind(q.to)
+        .fetch_all(&self.pool);
+        let histograms = sqlx::query(concat!(
+            report_scope!(),
+            "SELECT carrier, grp, GROUPING(th) AS gh, GROUPING(wd) AS gw, th, wd, fs, \
+             COUNT(*) AS n FROM (SELECT carrier, grp, transit_minutes / 6 AS th, \
+             transit_wd AS wd, first_scan_minutes / 6 AS fs FROM f) x \
+             GROUP BY GROUPING SETS ((carrier, grp, th), (carrier, grp, wd), (carrier, grp, fs))"
+        ))
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(q.from)
+        .bind(q.to)
+        .fetch_all(&self.pool);
+        let (counters, histograms) = tokio::try_join!(counters, histograms)?;
+        let counters = counters
+            .iter()
+            .map(|r| {
+                Ok(GroupCounters {
+                    carrier: r.try_get("carrier")?,
+                    group: r.try_get("grp")?,
+                    shipments: r.try_get("shipments")?,
+                    delivered: r.try_get("delivered")?,
+                    first_attempt: r.try_get("first_attempt")?,
+                    exceptions: r.try_get("exceptions")?,
+                    returned: r.try_get("returned")?,
+                    with_eta: r.try_get("with_eta")?,
+                    on_time: r.try_get("on_time")?,
+                    in_window: r.try_get("in_window")?,
+                    eta_abs_error_days: r.try_get("abs_err")?,
+                    eta_error_days: r.try_get("err")?,
+                    scanned: r.try_get("scanned")?,
+                    first_scan_minutes: r.try_get("fsm")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut rows = Vec::with_capacity(histograms.len());
+        for r in &histograms {
+            // GROUPING(x) = 0 marks the set x belongs to; NULL values (not delivered, not
+            // scanned) form their own bucket there and are skipped.
+            let (gh, gw): (i32, i32) = (r.try_get("gh")?, r.try_get("gw")?);
+            let (metric, value): (Metric, Option<i32>) = match (gh, gw) {
+                (0, _) => (Metric::TransitTenthHours, r.try_get("th")?),
+                (_, 0) => (Metric::TransitWorkingDays, r.try_get("wd")?),
+                _ => (Metric::FirstScanTenthHours, r.try_get("fs")?),
+            };
+            let Some(value) = value else { continue };
+            rows.push(HistogramRow {
+                carrier: r.try_get("carrier")?,
+                group: r.try_get("grp")?,
+                metric,
+                value: i64::from(value),
+                count: r.try_get::<i64, _>("n")?.max(0) as u64,
+            });
+        }
+        Ok(FactsSummary {
+            counters,
+            histograms: rows,
+        })
+    }
+
+    async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>> {
+        let row = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1")
+            .bind(shipment_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(facts_from_row).transpose()
+    }
+
+    async fn delivered_facts(&self, before: DateTime<Utc>) -> StoreResult<Vec<ShipmentFacts>> {
+        let rows = sqlx::query(
+            "SELECT * FROM shipment_facts WHERE delivered_at IS NOT NULL AND delivered_at < $1 \
+             ORDER BY delivered_at, shipment_id",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(facts_from_row).collect()
+    }
+
+    async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(5000) {
+            macro_rules! col {
+                ($f:expr) => {
+                    chunk.iter().map(|(s, _)| s).map($f).collect::<Vec<_>>()
+                };
+            }
+            sqlx::query(
+                "INSERT INTO shipments (id, merchant_id, carrier, tracking_number, service, \
+                 origin_country, destination_country, destination_postal_code, public_token, \
+                 status, substatus, status_changed_at, last_event_at, details, eta, original_eta, \
+                 created_at, updated_at) \
+                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+                 $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], \
+                 $12::TIMESTAMPTZ[], $13::TIMESTAMPTZ[], $14::TEXT[], $15::TEXT[], $16::TEXT[], \
+                 $17::TIMESTAMPTZ[], $18::TIMESTAMPTZ[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(col!(|s| s.id.clone()))
+            .bind(col!(|s| s.merchant_id.clone()))
+            .bind(col!(|s| s.carrier.as_str().to_string()))
+            .bind(col!(|s| s.tracking_number.clone()))
+            .bind(col!(|s| s.service.clone()))
+            .bind(col!(|s| s.origin_country.clone()))
+            .bind(col!(|s| s.destination_country.clone()))
+            .bind(col!(|s| s.destination_postal_code.clone()))
+            .bind(col!(|s| s.public_token.clone()))
+            .bind(col!(|s| s.status.as_str().to_string()))
+            .bind(col!(|s| s.substatus.clone()))
+            .bind(col!(|s| s.status_changed_at))
+            .bind(col!(|s| s.last_event_at))
+            .bind(col!(|s| codec::to_json(&s.details)))
+            .bind(col!(|s| s.eta.as_ref().map(codec::to_json)))
+            .bind(col!(|s| s.original_eta.as_ref().map(codec::to_json)))
+            .bind(col!(|s| s.created_at))
+            .bind(col!(|s| s.updated_at))
+            .execute(&mut *tx)
+            .await?;
+            let facts: Vec<ShipmentFacts> = chunk.iter().map(|(_, f)| f.clone()).collect();
+            upsert_facts(&mut tx, &facts).await?;
+        }
+        let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
+        bump(&mut tx, &rollup_counts(&facts)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

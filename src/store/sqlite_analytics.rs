@@ -1,0 +1,352 @@
+//! `AnalyticsStore` for SQLite, and the facts/rollup writes `SqliteStore::apply_snapshot`
+//! makes inside its transaction. Instants are microseconds since the epoch.
+
+use async_trait::async_trait;
+use carriers::TrackingEvent;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::analytics::*;
+use super::apply::Written;
+use super::sqlite::SqliteStore;
+use super::{codec, EtaSource, Shipment, StoreError, StoreResult};
+use crate::analytics::facts::ShipmentFacts;
+use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
+use crate::engine::MergePlan;
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn from_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.and_then(DateTime::from_timestamp_micros)
+}
+
+fn flag(v: Option<bool>) -> Option<i64> {
+    v.map(i64::from)
+}
+
+/// Loads the lane's history when the ETA decision needs it (empty otherwise).
+pub(super) async fn history_for(
+    tx: &mut Transaction<'static, Sqlite>,
+    before: &Shipment,
+    plan: &MergePlan,
+    now: DateTime<Utc>,
+) -> StoreResult<LaneHistory> {
+    let Some(key) = history_need(before, plan) else {
+        return Ok(LaneHistory::default());
+    };
+    lane_history(tx, &key, now).await
+}
+
+async fn lane_history(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &LaneKey,
+    now: DateTime<Utc>,
+) -> StoreResult<LaneHistory> {
+    let scopes = key.scopes();
+    let rows = sqlx::query(
+        "SELECT scope_key, wd, SUM(n) AS n FROM lane_transit \
+         WHERE scope_key IN (?, ?, ?, ?) AND month >= ? GROUP BY scope_key, wd",
+    )
+    .bind(&scopes[0].1)
+    .bind(&scopes[1].1)
+    .bind(&scopes[2].1)
+    .bind(&scopes[3].1)
+    .bind(history_since(now))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut levels: Vec<(_, Histogram)> = scopes
+        .iter()
+        .map(|(s, _)| (*s, Histogram::default()))
+        .collect();
+    for r in &rows {
+        let scope: String = r.try_get("scope_key")?;
+        let wd: i64 = r.try_get("wd")?;
+        let n: i64 = r.try_get("n")?;
+        if let Some(i) = scopes.iter().position(|(_, k)| *k == scope) {
+            levels[i]
+                .1
+                .add(wd.clamp(0, i64::from(u32::MAX)) as u32, n.max(0) as u64);
+        }
+    }
+    Ok(LaneHistory { levels })
+}
+
+/// Rewrites the shipment's facts row and, when this apply delivered it, bumps the rollup.
+pub(super) async fn record_facts(
+    tx: &mut Transaction<'static, Sqlite>,
+    before: &Shipment,
+    written: &Written,
+    timeline: &[TrackingEvent],
+) -> StoreResult<()> {
+    let (facts, bumps) = facts_after(before, written, timeline);
+    upsert_facts(tx, &facts).await?;
+    for (scope, month, wd) in bumps {
+        bump(tx, &scope, &month, wd, 1).await?;
+    }
+    Ok(())
+}
+
+async fn bump(
+    tx: &mut Transaction<'static, Sqlite>,
+    scope: &str,
+    month: &str,
+    wd: i64,
+    n: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO lane_transit (scope_key, month, wd, n) VALUES (?,?,?,?) \
+         ON CONFLICT (scope_key, month, wd) DO UPDATE SET n = n + excluded.n",
+    )
+    .bind(scope)
+    .bind(month)
+    .bind(wd)
+    .bind(n)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_facts(tx: &mut Transaction<'static, Sqlite>, f: &ShipmentFacts) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO shipment_facts (shipment_id, merchant_id, carrier, service, lane, week, \
+         created_at, first_scan_at, delivered_at, status, transit_minutes, transit_wd, \
+         first_scan_minutes, delivered, first_attempt, exception, returned, eta_source, eta_from, \
+         eta_to, carrier_eta_from, carrier_eta_to, on_time, eta_in_window, eta_error_days) \
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) \
+         ON CONFLICT (shipment_id) DO UPDATE SET service = excluded.service, \
+         lane = excluded.lane, first_scan_at = excluded.first_scan_at, \
+         delivered_at = excluded.delivered_at, status = excluded.status, \
+         transit_minutes = excluded.transit_minutes, transit_wd = excluded.transit_wd, \
+         first_scan_minutes = excluded.first_scan_minutes, delivered = excluded.delivered, \
+         first_attempt = excluded.first_attempt, exception = excluded.exception, \
+         returned = excluded.returned, eta_source = excluded.eta_source, \
+         eta_from = excluded.eta_from, eta_to = excluded.eta_to, on_time = excluded.on_time, \
+         carrier_eta_from = COALESCE(shipment_facts.carrier_eta_from, excluded.carrier_eta_from), \
+         carrier_eta_to = COALESCE(shipment_facts.carrier_eta_to, excluded.carrier_eta_to), \
+         eta_in_window = excluded.eta_in_window, eta_error_days = excluded.eta_error_days",
+    )
+    .bind(&f.shipment_id)
+    .bind(&f.merchant_id)
+    .bind(f.carrier.as_str())
+    .bind(&f.service)
+    .bind(&f.lane)
+    .bind(&f.week)
+    .bind(ts(f.created_at))
+    .bind(f.first_scan_at.map(ts))
+    .bind(f.delivered_at.map(ts))
+    .bind(f.status.as_str())
+    .bind(f.transit_minutes)
+    .bind(f.transit_wd)
+    .bind(f.first_scan_minutes)
+    .bind(i64::from(f.delivered()))
+    .bind(i64::from(f.first_attempt))
+    .bind(i64::from(f.exception))
+    .bind(i64::from(f.returned))
+    .bind(f.eta_source.map(source_name))
+    .bind(f.eta_from.map(ts))
+    .bind(f.eta_to.map(ts))
+    .bind(f.carrier_eta_from.map(ts))
+    .bind(f.carrier_eta_to.map(ts))
+    .bind(flag(f.on_time))
+    .bind(flag(f.eta_in_window))
+    .bind(f.eta_error_days)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Database name of an ETA source.
+pub(super) fn source_name(s: EtaSource) -> &'static str {
+    match s {
+        EtaSource::Carrier => "carrier",
+        EtaSource::Predicted => "predicted",
+    }
+}
+
+/// Parses an ETA source name.
+pub(super) fn parse_source(s: Option<String>) -> Option<EtaSource> {
+    match s.as_deref() {
+        Some("carrier") => Some(EtaSource::Carrier),
+        Some("predicted") => Some(EtaSource::Predicted),
+        _ => None,
+    }
+}
+
+fn facts_from_row(r: &SqliteRow) -> StoreResult<ShipmentFacts> {
+    let bool_of = |v: Option<i64>| v.map(|v| v != 0);
+    Ok(ShipmentFacts {
+        shipment_id: r.try_get("shipment_id")?,
+        merchant_id: r.try_get("merchant_id")?,
+        carrier: codec::carrier(r.try_get("carrier")?)?,
+        service: r.try_get("service")?,
+        lane: r.try_get("lane")?,
+        week: r.try_get("week")?,
+        created_at: from_ts(Some(r.try_get("created_at")?))
+            .ok_or_else(|| StoreError::Corrupt("shipment_facts.created_at".into()))?,
+        first_scan_at: from_ts(r.try_get("first_scan_at")?),
+        delivered_at: from_ts(r.try_get("delivered_at")?),
+        status: codec::status(r.try_get("status")?)?,
+        transit_minutes: r.try_get("transit_minutes")?,
+        transit_wd: r.try_get("transit_wd")?,
+        first_scan_minutes: r.try_get("first_scan_minutes")?,
+        first_attempt: r.try_get::<i64, _>("first_attempt")? != 0,
+        exception: r.try_get::<i64, _>("exception")? != 0,
+        returned: r.try_get::<i64, _>("returned")? != 0,
+        eta_source: parse_source(r.try_get("eta_source")?),
+        eta_from: from_ts(r.try_get("eta_from")?),
+        eta_to: from_ts(r.try_get("eta_to")?),
+        carrier_eta_from: from_ts(r.try_get("carrier_eta_from")?),
+        carrier_eta_to: from_ts(r.try_get("carrier_eta_to")?),
+        on_time: bool_of(r.try_get("on_time")?),
+        eta_in_window: bool_of(r.try_get("eta_in_window")?),
+        eta_error_days: r.try_get("eta_error_days")?,
+    })
+}
+
+/// The report's rows of one merchant and range, with the group value computed.
+macro_rules! report_scope {
+    () => {
+        "WITH f AS (SELECT *, CASE ? WHEN 'service' THEN service WHEN 'lane' THEN lane \
+         WHEN 'week' THEN week ELSE '' END AS grp FROM shipment_facts \
+         WHERE merchant_id = ? AND created_at >= ? AND created_at < ?) "
+    };
+}
+
+#[async_trait]
+impl AnalyticsStore for SqliteStore {
+    async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
+        let counters = sqlx::query(concat!(
+            report_scope!(),
+            "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
+             SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
+             SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
+             COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
+             COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
+             COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
+             COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
+        ))
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(ts(q.from))
+        .bind(ts(q.to))
+        .fetch_all(&self.reader)
+        .await?;
+        let histograms = sqlx::query(concat!(
+            report_scope!(),
+            "SELECT carrier, grp, 'h' AS m, transit_minutes / 6 AS v, COUNT(*) AS n FROM f \
+             WHERE transit_minutes IS NOT NULL GROUP BY carrier, grp, v \
+             UNION ALL SELECT carrier, grp, 'w', transit_wd, COUNT(*) FROM f \
+             WHERE transit_wd IS NOT NULL GROUP BY carrier, grp, transit_wd \
+             UNION ALL SELECT carrier, grp, 's', first_scan_minutes / 6 AS v2, COUNT(*) FROM f \
+             WHERE first_scan_minutes IS NOT NULL GROUP BY carrier, grp, v2"
+        ))
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(ts(q.from))
+        .bind(ts(q.to))
+        .fetch_all(&self.reader)
+        .await?;
+        let counters = counters
+            .iter()
+            .map(|r| {
+                Ok(GroupCounters {
+                    carrier: r.try_get("carrier")?,
+                    group: r.try_get("grp")?,
+                    shipments: r.try_get("shipments")?,
+                    delivered: r.try_get("delivered")?,
+                    first_attempt: r.try_get("first_attempt")?,
+                    exceptions: r.try_get("exceptions")?,
+                    returned: r.try_get("returned")?,
+                    with_eta: r.try_get("with_eta")?,
+                    on_time: r.try_get("on_time")?,
+                    in_window: r.try_get("in_window")?,
+                    eta_abs_error_days: r.try_get("abs_err")?,
+                    eta_error_days: r.try_get("err")?,
+                    scanned: r.try_get("scanned")?,
+                    first_scan_minutes: r.try_get("fsm")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let histograms = histograms
+            .iter()
+            .map(|r| {
+                let tag: String = r.try_get(2)?;
+                Ok(HistogramRow {
+                    carrier: r.try_get(0)?,
+                    group: r.try_get(1)?,
+                    metric: Metric::from_tag(&tag)
+                        .ok_or_else(|| StoreError::Corrupt(format!("metric {tag:?}")))?,
+                    value: r.try_get(3)?,
+                    count: r.try_get::<i64, _>(4)?.max(0) as u64,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(FactsSummary {
+            counters,
+            histograms,
+        })
+    }
+
+    async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>> {
+        let row = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = ?")
+            .bind(shipment_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(facts_from_row).transpose()
+    }
+
+    async fn delivered_facts(&self, before: DateTime<Utc>) -> StoreResult<Vec<ShipmentFacts>> {
+        let rows = sqlx::query(
+            "SELECT * FROM shipment_facts WHERE delivered_at IS NOT NULL AND delivered_at < ? \
+             ORDER BY delivered_at, shipment_id",
+        )
+        .bind(ts(before))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(facts_from_row).collect()
+    }
+
+    async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for (s, f) in rows {
+            sqlx::query(
+                "INSERT INTO shipments (id, merchant_id, carrier, tracking_number, order_ref, \
+                 service, origin_country, destination_country, destination_postal_code, \
+                 public_token, status, substatus, status_changed_at, last_event_at, details, eta, \
+                 original_eta, created_at, updated_at) \
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            )
+            .bind(&s.id)
+            .bind(&s.merchant_id)
+            .bind(s.carrier.as_str())
+            .bind(&s.tracking_number)
+            .bind(&s.order_ref)
+            .bind(&s.service)
+            .bind(&s.origin_country)
+            .bind(&s.destination_country)
+            .bind(&s.destination_postal_code)
+            .bind(&s.public_token)
+            .bind(s.status.as_str())
+            .bind(&s.substatus)
+            .bind(s.status_changed_at.map(ts))
+            .bind(s.last_event_at.map(ts))
+            .bind(codec::to_json(&s.details))
+            .bind(s.eta.as_ref().map(codec::to_json))
+            .bind(s.original_eta.as_ref().map(codec::to_json))
+            .bind(ts(s.created_at))
+            .bind(ts(s.updated_at))
+            .execute(&mut *tx)
+            .await?;
+            upsert_facts(&mut tx, f).await?;
+        }
+        let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
+        for (scope, month, wd, n) in rollup_counts(&facts) {
+            bump(&mut tx, &scope, &month, wd, n).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
