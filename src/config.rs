@@ -121,6 +121,8 @@ pub struct PollerConfig {
     pub lease_secs: u64,
     /// Carrier calls in flight at once.
     pub concurrency: usize,
+    /// Seconds between drains of the DPD Poland event feed when it is empty.
+    pub feed_interval_secs: u64,
 }
 
 impl Default for PollerConfig {
@@ -131,6 +133,7 @@ impl Default for PollerConfig {
             batch: 50,
             lease_secs: 120,
             concurrency: 8,
+            feed_interval_secs: 60,
         }
     }
 }

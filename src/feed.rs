@@ -15,8 +15,6 @@ use crate::ratelimit::Permit;
 const FEED_LIMIT: u32 = 200;
 /// Retries of a failed acknowledgement before the batch is left to be re-delivered.
 const CONFIRM_RETRIES: usize = 2;
-/// Time between drains when the feed is empty.
-const FEED_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs until `stop` turns true.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -31,7 +29,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         let wait = if drained_something {
             Duration::from_millis(10)
         } else {
-            FEED_INTERVAL
+            Duration::from_secs(state.config.poller.feed_interval_secs.max(1))
         };
         if crate::workers::idle(wait, &tokio::sync::Notify::new(), &mut stop).await {
             break;

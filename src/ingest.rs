@@ -7,6 +7,7 @@
 //! fsync per batch instead of one per webhook. The wait for a batch to fill is bounded by
 //! [`MAX_WAIT`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ type Job = (NewInboxItem, oneshot::Sender<Result<i64, String>>);
 #[derive(Clone)]
 pub struct Ingest {
     tx: mpsc::Sender<Job>,
+    batches: Arc<AtomicU64>,
 }
 
 /// Why a body could not be stored.
@@ -50,8 +52,14 @@ impl Ingest {
     /// Starts the writer task over `store`.
     pub fn spawn(store: Arc<dyn Store>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(store, rx));
-        Ingest { tx }
+        let batches = Arc::new(AtomicU64::new(0));
+        tokio::spawn(writer(store, rx, batches.clone()));
+        Ingest { tx, batches }
+    }
+
+    /// Transactions committed so far (each holds one or more bodies).
+    pub fn batches(&self) -> u64 {
+        self.batches.load(Ordering::Relaxed)
     }
 
     /// Stores one body; returns its inbox id once it is committed.
@@ -69,7 +77,7 @@ impl Ingest {
     }
 }
 
-async fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
+async fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, batches: Arc<AtomicU64>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         let deadline = tokio::time::Instant::now() + MAX_WAIT;
@@ -88,6 +96,7 @@ async fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
         let (items, senders): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
         match store.inbox_insert_batch(&items).await {
             Ok(ids) => {
+                batches.fetch_add(1, Ordering::Relaxed);
                 for (sender, id) in senders.into_iter().zip(ids) {
                     let _ = sender.send(Ok(id));
                 }

@@ -197,6 +197,7 @@ pub async fn patch(
     }
     state.store.update_merchant_settings(&m.id, &s).await?;
     state.auth_cache.invalidate_all();
+    state.cache.invalidate_merchant(&m.id).await;
     Ok(axum::Json(view(&state, m.id, m.name, s)))
 }
 

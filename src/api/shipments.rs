@@ -7,7 +7,6 @@ use bytes::Bytes;
 use carriers::registry::normalize_number;
 use carriers::{CarrierId, Status};
 use chrono::Utc;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -69,13 +68,6 @@ fn short_text(field: &str, v: Option<String>, max: usize) -> ApiResult<Option<St
 /// SHA-256 of the trimmed, lower-cased e-mail.
 pub fn email_hash(email: &str) -> String {
     hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
-}
-
-/// A public tracking token: 160 random bits, URL-safe.
-fn new_public_token() -> String {
-    let mut b = [0u8; 20];
-    rand::thread_rng().fill_bytes(&mut b);
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b)
 }
 
 /// Checks the body and resolves the carrier.
@@ -191,7 +183,7 @@ pub async fn register(
     let new = validate(&state, &m.id, body)?;
     let (shipment, created) = state
         .store
-        .register_shipment(&new, &new_public_token(), Utc::now())
+        .register_shipment(&new, &super::merchant::new_public_token(), Utc::now())
         .await?;
     if created {
         state.wake_poller.notify_one();

@@ -335,9 +335,10 @@ pub async fn page_or_json(
         Ok(None)
     };
     match found {
-        Ok(Some((s, events, m))) => {
+        Ok(Some((data, m))) => {
+            let (s, events) = (&data.shipment, &data.events);
             let lang = i18n::choose(qlang, s.language.as_deref(), &headers);
-            let view = public_view(&s, &events, &m, lang);
+            let view = public_view(s, events, &m, lang);
             let origins = &m.settings.allowed_origins;
             if json {
                 embed::json_response(&st.app, &view, origins, &headers)
@@ -376,16 +377,10 @@ pub async fn page_or_json(
     }
 }
 
-type Loaded = (Shipment, Vec<TrackingEvent>, Merchant);
-
-async fn load(st: &PagesState, token: &str) -> crate::store::StoreResult<Option<Loaded>> {
-    let store = &st.app.store;
-    let Some(s) = store.shipment_by_token(token).await? else {
-        return Ok(None);
-    };
-    let Some(m) = store.merchant(&s.merchant_id).await? else {
-        return Ok(None);
-    };
-    let events = store.events(&s.id).await?;
-    Ok(Some((s, events, m)))
+/// Reads through the shared cache (invalidated after every committed change).
+async fn load(
+    st: &PagesState,
+    token: &str,
+) -> crate::store::StoreResult<Option<(std::sync::Arc<crate::cache::PageData>, Merchant)>> {
+    st.app.cache.page(st.app.store.as_ref(), token).await
 }

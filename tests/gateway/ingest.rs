@@ -1,0 +1,63 @@
+//! Durable webhook ingest: concurrent bodies are group-committed, every 2xx is stored once.
+
+use crate::common::app::{fixture, TestApp, INPOST_SECRET};
+use crate::common::db;
+
+async fn burst(app: TestApp) {
+    const N: usize = 200;
+    let url = format!("{}/v1/webhooks/inpost/{INPOST_SECRET}", app.base);
+    let template = fixture("inpost/webhook_status_changed.json");
+    let mut tasks = Vec::new();
+    for i in 0..N {
+        let body = template.replace(
+            "602677439331630337653846",
+            &format!("6026774393316303376{i:05}"),
+        );
+        let (http, url) = (app.http.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http.post(url).body(body).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        N,
+        "every acknowledged body has its own inbox row"
+    );
+    for id in &ids {
+        let item = app
+            .state()
+            .store
+            .inbox_item(*id)
+            .await
+            .unwrap()
+            .expect("acknowledged body is stored");
+        assert!(String::from_utf8_lossy(&item.body).contains("shipment_status_changed"));
+    }
+    let batches = app.state().ingest.batches();
+    assert!(
+        batches < N as u64,
+        "{N} concurrent bodies took {batches} transactions: group commit"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_webhooks_are_group_committed_sqlite() {
+    burst(TestApp::start().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_webhooks_are_group_committed_postgres() {
+    if let Some(pg) = db::pg_store().await {
+        burst(TestApp::start_with(pg, |_| {}).await).await;
+    }
+}
