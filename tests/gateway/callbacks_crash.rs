@@ -40,7 +40,6 @@ fn spawn(dir: &std::path::Path, db_url: &str) -> Gateway {
         .env("PARCELGATE_CALLBACKS__LEASE_SECS", "2")
         .env("PARCELGATE_CALLBACKS__PER_ENDPOINT_CONCURRENCY", "4")
         .env("PARCELGATE_CALLBACKS__POLL_INTERVAL_MS", "50")
-        .env("PARCELGATE_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
