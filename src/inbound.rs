@@ -124,7 +124,19 @@ pub async fn apply_pushed(state: &AppState, snap: &TrackingSnapshot) -> Result<u
         );
         tracing::debug!(carrier = %snap.carrier, tracking_number = %number, "update for an unregistered number dropped");
     }
+    let adapter = state.registry.get(snap.carrier).cloned();
     for id in &ids {
+        // Carriers whose codes depend on what came before see the stored timeline first.
+        let mut remapped;
+        let snap = match &adapter {
+            Some(a) if a.needs_history() => {
+                let history = state.store.events(id).await.map_err(|e| e.to_string())?;
+                remapped = snap.clone();
+                a.remap_with_history(&history, &mut remapped);
+                &remapped
+            }
+            _ => snap,
+        };
         let applied = state
             .store
             .apply_snapshot(id, snap, UpdateSource::Push, Utc::now())

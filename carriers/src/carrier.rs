@@ -171,6 +171,22 @@ pub trait Carrier: Send + Sync {
     /// Turns a webhook body into tracking updates.
     fn parse_webhook(&self, body: &[u8]) -> Result<WebhookPayload, CarrierError>;
 
+    /// Whether [`Carrier::remap_with_history`] does anything (saves the gateway a read).
+    fn needs_history(&self) -> bool {
+        false
+    }
+
+    /// Re-maps a pushed snapshot's events in the light of the shipment's stored timeline.
+    /// Carriers whose codes mean different things depending on what came before (DPD's
+    /// pickup-point adoption, a delivery after a return) override this, because a push or
+    /// feed batch carries only the newest events.
+    fn remap_with_history(
+        &self,
+        _history: &[crate::TrackingEvent],
+        _snapshot: &mut TrackingSnapshot,
+    ) {
+    }
+
     /// Time after which an unanswered call counts as timed out.
     fn timeout(&self) -> Duration {
         Duration::from_secs(20)

@@ -312,4 +312,130 @@ impl Carrier for DpdCarrier {
     fn timeout(&self) -> Duration {
         Duration::from_secs(self.config.timeout_secs.max(1))
     }
+
+    fn needs_history(&self) -> bool {
+        true
+    }
+
+    /// A feed batch holds only the newest DPD Poland events; the sequence rules of
+    /// [`mapping::map_pl_sequence`] are re-run over stored + new business codes so a
+    /// pickup-point adoption or a delivery after a return arriving in a later batch is
+    /// mapped as it would be in a full waybill lookup.
+    fn remap_with_history(
+        &self,
+        history: &[crate::TrackingEvent],
+        snapshot: &mut crate::TrackingSnapshot,
+    ) {
+        remap_pl_with_history(history, snapshot);
+    }
+}
+
+/// See [`DpdCarrier::remap_with_history`]; Europe statuses need no history and are left alone.
+pub fn remap_pl_with_history(
+    history: &[crate::TrackingEvent],
+    snapshot: &mut crate::TrackingSnapshot,
+) {
+    if snapshot.details.service.as_deref() != Some(pl::SERVICE) || history.is_empty() {
+        return;
+    }
+    let is_business_code = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit());
+    // Oldest first; stored events first at equal instants (they were seen earlier).
+    let mut seq: Vec<(chrono::DateTime<chrono::Utc>, u8, usize, String)> = history
+        .iter()
+        .filter(|e| is_business_code(&e.raw_code))
+        .enumerate()
+        .map(|(i, e)| (e.occurred_at, 0, i, e.raw_code.clone()))
+        .collect();
+    seq.extend(
+        snapshot
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.occurred_at, 1, i, e.raw_code.clone())),
+    );
+    seq.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let codes: Vec<&str> = seq.iter().map(|x| x.3.as_str()).collect();
+    let mapped = mapping::map_pl_sequence(&codes);
+    for ((_, source, index, _), m) in seq.iter().zip(mapped) {
+        if *source == 1 {
+            if let Some(e) = snapshot.events.get_mut(*index) {
+                e.status = m.status;
+                e.substatus = m.substatus.to_string();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::time::LocalTime;
+    use crate::{Location, Mapped, Status, TrackingEvent, TrackingSnapshot};
+    use chrono::TimeZone;
+
+    fn ev(code: &str, hour: u32) -> TrackingEvent {
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 5, 18, hour, 0, 0)
+            .unwrap();
+        let lt = LocalTime {
+            utc: t,
+            offset_seconds: 7200,
+            source: crate::TzSource::Assumed,
+        };
+        TrackingEvent::new(
+            CarrierId::Dpd,
+            "1",
+            mapping::map_pl_code(code),
+            code,
+            None,
+            lt,
+            Location::default(),
+        )
+    }
+
+    fn batch(codes: &[(&str, u32)]) -> TrackingSnapshot {
+        let mut s = TrackingSnapshot::new(CarrierId::Dpd, "1");
+        s.details.service = Some(pl::SERVICE.to_string());
+        let codes: Vec<&str> = codes.iter().map(|c| c.0).collect();
+        let mapped = mapping::map_pl_sequence(&codes);
+        s.events = codes
+            .iter()
+            .zip(mapped)
+            .enumerate()
+            .map(|(i, (c, m))| {
+                let mut e = ev(c, 12 + i as u32);
+                e.status = m.status;
+                e.substatus = m.substatus.to_string();
+                e
+            })
+            .collect();
+        s
+    }
+
+    #[test]
+    fn a_later_batch_is_mapped_against_the_stored_history() {
+        // Alone, a pickup-point adoption looks like the sender's drop-off…
+        let mut later = batch(&[("511201", 12)]);
+        assert_eq!(later.events[0].status, Status::InTransit);
+        // …but after the courier collected it and it travelled, it waits for the recipient.
+        let history = vec![ev("030103", 8), ev("040101", 9), ev("050101", 10)];
+        remap_pl_with_history(&history, &mut later);
+        assert_eq!(later.events[0].status, Status::AvailableForPickup);
+
+        // A delivery after a stored return event is the parcel reaching the sender.
+        let mut delivered = batch(&[("190101", 12)]);
+        assert_eq!(delivered.events[0].status, Status::Delivered);
+        remap_pl_with_history(&[ev("040101", 8), ev("230403", 10)], &mut delivered);
+        assert_eq!(
+            (
+                delivered.events[0].status,
+                delivered.events[0].substatus.as_str()
+            ),
+            (
+                Status::ReturnedToSender,
+                "returned_to_sender.delivered_to_sender"
+            )
+        );
+        let _ = Mapped::UNKNOWN;
+    }
 }
