@@ -6,7 +6,12 @@
 //! (default 20000 per scenario), `BENCH_DIR` (where the SQLite files go; default the
 //! system temp dir).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::field_reassign_with_default,
+    missing_docs
+)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
