@@ -104,12 +104,17 @@ async fn main() {
             summary.delivered,
             began.elapsed().as_secs_f64()
         );
-        sqlx::raw_sql(
-            "VACUUM ANALYZE shipments; VACUUM ANALYZE shipment_facts; VACUUM ANALYZE lane_transit",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        // VACUUM refuses multi-statement strings (an implicit transaction): one at a time.
+        for sql in [
+            "VACUUM ANALYZE shipments",
+            "VACUUM ANALYZE shipment_facts",
+            "VACUUM ANALYZE lane_transit",
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
     }
     let facts: (i64, i64) = {
         let r = sqlx::query(
