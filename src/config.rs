@@ -205,6 +205,31 @@ impl Default for CallbacksConfig {
     }
 }
 
+/// When silence from a carrier becomes a stall or an expiry.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaleConfig {
+    /// Days after registration with no carrier scan before a shipment is stalled.
+    pub first_scan_days: u32,
+    /// Days in transit without a scan before a shipment is stalled.
+    pub in_transit_days: u32,
+    /// Days without any carrier data before a shipment is expired.
+    pub expire_days: u32,
+    /// Seconds between sweeps.
+    pub check_interval_secs: u64,
+}
+
+impl Default for StaleConfig {
+    fn default() -> Self {
+        StaleConfig {
+            first_scan_days: 5,
+            in_transit_days: 7,
+            expire_days: 30,
+            check_interval_secs: 600,
+        }
+    }
+}
+
 /// Read caches.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -243,6 +268,8 @@ pub struct Config {
     pub callbacks: CallbacksConfig,
     /// Caches.
     pub cache: CacheConfig,
+    /// Stalled and expired shipments.
+    pub stale: StaleConfig,
 }
 
 impl Default for Config {
@@ -257,6 +284,7 @@ impl Default for Config {
             webhooks: InboundConfig::default(),
             callbacks: CallbacksConfig::default(),
             cache: CacheConfig::default(),
+            stale: StaleConfig::default(),
         }
     }
 }

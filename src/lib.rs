@@ -21,4 +21,5 @@ pub mod poller;
 pub mod ratelimit;
 pub mod sandbox;
 pub mod store;
+pub mod sweeper;
 pub mod workers;

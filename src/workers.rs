@@ -1,5 +1,5 @@
-//! Starts the background workers: the poller, the webhook inbox processor, the DPD feed,
-//! the callback delivery worker.
+//! Starts the background workers: the poller, the stale sweeper, the webhook inbox
+//! processor, the DPD feed, the callback delivery worker.
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -17,6 +17,10 @@ pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()
         if state.dpd.is_some() {
             tasks.push(tokio::spawn(crate::feed::run(state.clone(), stop.clone())));
         }
+        tasks.push(tokio::spawn(crate::sweeper::run(
+            state.clone(),
+            stop.clone(),
+        )));
     }
     if state.config.callbacks.enabled {
         tasks.push(tokio::spawn(crate::dispatch::worker::run(

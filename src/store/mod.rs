@@ -10,13 +10,16 @@ mod model;
 mod pg_analytics;
 mod pg_budget;
 mod pg_outbox;
+mod pg_stale;
 mod pg_subs;
 pub mod postgres;
 pub mod sqlite;
 mod sqlite_analytics;
 mod sqlite_budget;
 mod sqlite_outbox;
+mod sqlite_stale;
 mod sqlite_subs;
+pub mod stale;
 
 use std::sync::Arc;
 
@@ -65,7 +68,9 @@ pub enum UpdateSource {
 
 /// Everything the gateway persists. One contract test suite runs against both implementations.
 #[async_trait]
-pub trait Store: CallbackStore + AnalyticsStore + budget::BudgetStore + Send + Sync {
+pub trait Store:
+    CallbackStore + AnalyticsStore + budget::BudgetStore + stale::StaleStore + Send + Sync
+{
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Checks the database answers.

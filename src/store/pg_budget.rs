@@ -45,6 +45,8 @@ impl BudgetStore for PgStore {
             .fetch_one(&mut *tx)
             .await?;
         let row = row_of(&row)?;
+        // The clock is read once the row lock is held (see the SQLite store).
+        let now = now.max(Utc::now());
         let (write, answer) = plan_reservation(Some(&row), limits, now);
         if let Some(w) = write {
             sqlx::query(
@@ -94,21 +96,29 @@ impl BudgetStore for PgStore {
     }
 
     async fn inbox_insert_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let mut ids = Vec::with_capacity(items.len());
-        for item in items {
-            let row = sqlx::query(
-                "INSERT INTO webhook_inbox (carrier, body, remote_addr, received_at) VALUES ($1,$2,$3,$4) RETURNING id",
-            )
-            .bind(item.carrier.as_str())
-            .bind(&item.body)
-            .bind(&item.remote_addr)
-            .bind(item.received_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.push(row.try_get("id")?);
-        }
-        tx.commit().await?;
+        // One statement per batch: a round trip per body would cap group commit at the
+        // network latency, not the commit.
+        let carriers: Vec<&str> = items.iter().map(|i| i.carrier.as_str()).collect();
+        let bodies: Vec<&[u8]> = items.iter().map(|i| i.body.as_slice()).collect();
+        let remotes: Vec<Option<&str>> = items.iter().map(|i| i.remote_addr.as_deref()).collect();
+        let received: Vec<DateTime<Utc>> = items.iter().map(|i| i.received_at).collect();
+        let rows = sqlx::query(
+            "INSERT INTO webhook_inbox (carrier, body, remote_addr, received_at) \
+             SELECT carrier, body, remote_addr, received_at FROM UNNEST($1::text[], $2::bytea[], $3::text[], $4::timestamptz[]) \
+             WITH ORDINALITY AS t(carrier, body, remote_addr, received_at, n) ORDER BY n RETURNING id",
+        )
+        .bind(&carriers)
+        .bind(&bodies)
+        .bind(&remotes)
+        .bind(&received)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut ids = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        // BIGSERIAL values follow the ORDER BY n insertion order within one statement.
+        ids.sort_unstable();
         Ok(ids)
     }
 }

@@ -45,7 +45,7 @@ fn delivery_from_row(r: &PgRow) -> StoreResult<Delivery> {
     })
 }
 
-async fn insert_rows(
+pub(super) async fn insert_rows(
     tx: &mut Transaction<'static, Postgres>,
     shipment_id: &str,
     rows: &[OutboxRow],

@@ -37,6 +37,10 @@ impl BudgetStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Reservation> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        // The clock is read once the write lock is held: a caller that queued behind other
+        // writers must not be handed a slot that already passed while it waited (that makes
+        // calls bunch up).
+        let now = now.max(Utc::now());
         let row = sqlx::query("SELECT * FROM carrier_budgets WHERE carrier = ?")
             .bind(carrier.as_str())
             .fetch_optional(&mut *tx)

@@ -44,7 +44,7 @@ fn delivery_from_row(r: &SqliteRow) -> StoreResult<Delivery> {
     })
 }
 
-async fn insert_rows(
+pub(super) async fn insert_rows(
     tx: &mut Transaction<'static, Sqlite>,
     shipment_id: &str,
     rows: &[OutboxRow],

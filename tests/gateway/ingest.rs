@@ -9,22 +9,34 @@ async fn burst(app: TestApp) {
     let template = fixture("inpost/webhook_status_changed.json");
     let mut tasks = Vec::new();
     for i in 0..N {
-        let body = template.replace(
-            "602677439331630337653846",
-            &format!("6026774393316303376{i:05}"),
-        );
+        let number = format!("6026774393316303376{i:05}");
+        let body = template.replace("602677439331630337653846", &number);
         let (http, url) = (app.http.clone(), url.clone());
         tasks.push(tokio::spawn(async move {
             let r = http.post(url).body(body).send().await.unwrap();
             assert_eq!(r.status(), 200);
-            r.json::<serde_json::Value>().await.unwrap()["id"]
+            let id = r.json::<serde_json::Value>().await.unwrap()["id"]
                 .as_i64()
-                .unwrap()
+                .unwrap();
+            (id, number)
         }));
     }
     let mut ids = Vec::new();
     for t in tasks {
-        ids.push(t.await.unwrap());
+        let (id, number) = t.await.unwrap();
+        // The id answered is the row holding this very body.
+        let item = app
+            .state()
+            .store
+            .inbox_item(id)
+            .await
+            .unwrap()
+            .expect("acknowledged body is stored");
+        assert!(
+            String::from_utf8_lossy(&item.body).contains(&number),
+            "inbox {id} holds another body"
+        );
+        ids.push(id);
     }
     ids.sort();
     ids.dedup();

@@ -29,4 +29,5 @@ mod pages_store;
 mod read_cache;
 mod scale_out;
 mod shutdown;
+mod stale;
 mod store_contract;
