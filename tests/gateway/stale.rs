@@ -5,7 +5,7 @@
 use carriers::time::LocalTime;
 use carriers::{CarrierId, Location, Status, TrackingEvent, TrackingSnapshot, TzSource};
 use chrono::{Duration, Utc};
-use parcelgate::store::{DeliveryFilter, NewShipment, NewSubscription, Store, UpdateSource};
+use parcelgate::store::{DeliveryFilter, NewShipment, NewSubscription, UpdateSource};
 
 use crate::common::app::TestApp;
 use crate::common::db;
