@@ -160,9 +160,10 @@ mod tests {
         let (row, r) = plan_reservation(None, limits, t(10, 0, 0));
         assert_eq!(r, Reservation::At(t(10, 0, 0)));
         let (row, r) = plan_reservation(row.as_ref(), limits, t(10, 0, 0));
+        // 2/s with 3% headroom: one call every 515.5 ms.
         assert_eq!(
             r,
-            Reservation::At(t(10, 0, 0) + Duration::milliseconds(500))
+            Reservation::At(t(10, 0, 0) + Duration::microseconds(515_464))
         );
         // After idling, the next call goes now, not in the past.
         let (_, r) = plan_reservation(row.as_ref(), limits, t(10, 5, 0));
