@@ -14,6 +14,7 @@ mod callbacks_crash;
 mod callbacks_flow;
 mod callbacks_receiver;
 mod callbacks_store;
+mod cli;
 mod common;
 mod demo;
 mod dhl_flow;
