@@ -282,7 +282,7 @@ fn render(
     let rows: [(&str, SummaryCell); 7] = [
         ("Shipments", |c| c.shipments.to_string()),
         ("Delivered", |c| c.delivered.to_string()),
-        ("Median transit (days)", |c| {
+        ("Median transit (working days)", |c| {
             c.median_days.map_or("–".into(), |d| format!("{d:.1}"))
         }),
         ("On time", |c| pct(c.on_time_rate())),
@@ -311,7 +311,7 @@ fn render(
             }
         })
         .collect();
-    b.push_str("<section class=\"card\"><h2>Transit time: days from first scan to delivery</h2><div class=\"grid\">");
+    b.push_str("<section class=\"card\"><h2>Transit time: working days from first scan to delivery</h2><div class=\"grid\">");
     for (i, c) in rep.carriers.iter().enumerate() {
         let id = format!("transit-{}", c.carrier.map_or("x", |c| c.as_str()));
         b.push_str(&format!(
@@ -352,12 +352,6 @@ fn render(
             &series
         )
     ));
-    if rep.truncated {
-        b.push_str(&format!(
-            "<p class=\"muted\">Only the newest {} shipments of this range are counted.</p>",
-            super::stats::MAX_SHIPMENTS
-        ));
-    }
     b.push_str("</main></body>");
     b
 }

@@ -1,23 +1,17 @@
-//! The dashboard's numbers per carrier, computed from the store's shipments and timelines.
-//!
-//! This module is the only place the dashboard gets numbers from: [`report`] can be swapped
-//! for the analytics module's aggregates (`shipment_facts`) without touching the pages. The
-//! definitions match the analytics module's: *transit* is first carrier scan → delivery;
-//! *first attempt* is delivered with no failed attempt or redirection before; *on time* is
-//! delivered by the end of the first ETA shown; *exception* is any exception event;
-//! *returned* is returned to sender or on its way back.
-//!
-//! It walks at most [`MAX_SHIPMENTS`] shipments of the range (newest first) and says so when
-//! it stopped early.
+//! The dashboard's numbers per carrier, read from the analytics module's per-shipment facts
+//! (`shipment_facts`, kept current inside every apply), so the dashboard and
+//! `GET /v1/analytics/carriers` can never disagree: *transit* is first carrier scan →
+//! delivery in working days; *first attempt* is delivered with no failed attempt or
+//! redirection before; *on time* is delivered by the end of the first ETA shown;
+//! *exception* is any exception; *returned* is returned (or returning) to the sender.
 
-use carriers::{CarrierId, Status, TrackingEvent};
+use carriers::CarrierId;
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
-use crate::store::{Shipment, ShipmentFilter, StoreResult};
+use crate::store::analytics::{FactsQuery, GroupBy, Metric};
+use crate::store::StoreResult;
 
-/// Most shipments one report reads.
-pub const MAX_SHIPMENTS: usize = 5000;
 /// Transit buckets: 0, 1, … days, the last one meaning "this many or more".
 pub const TRANSIT_BUCKETS: usize = 8;
 
@@ -74,149 +68,66 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
 pub struct Report {
     /// One entry per carrier with shipments, in carrier order.
     pub carriers: Vec<CarrierStats>,
-    /// Whether [`MAX_SHIPMENTS`] cut the range short.
-    pub truncated: bool,
 }
 
-/// What one shipment contributes.
-#[derive(Debug, Default)]
-struct Facts {
-    transit_minutes: Option<i64>,
-    on_time: Option<bool>,
-    first_attempt: bool,
-    exception: bool,
-    returned: bool,
-}
-
-fn facts(s: &Shipment, events: &[TrackingEvent]) -> Facts {
-    let scanned = |e: &&TrackingEvent| {
-        matches!(
-            e.status,
-            Status::InTransit
-                | Status::OutForDelivery
-                | Status::AvailableForPickup
-                | Status::FailedAttempt
-                | Status::Delivered
-        )
-    };
-    let first_scan = events.iter().find(scanned).map(|e| e.occurred_at);
-    let delivered_at = (s.status == Status::Delivered)
-        .then(|| {
-            events
-                .iter()
-                .find(|e| e.status == Status::Delivered)
-                .map(|e| e.occurred_at)
-                .or(s.status_changed_at)
-        })
-        .flatten();
-    let before = |e: &TrackingEvent| delivered_at.is_none_or(|d| e.occurred_at <= d);
-    let troubled = events.iter().filter(|e| before(e)).any(|e| {
-        e.status == Status::FailedAttempt
-            || e.substatus.contains("redirect")
-            || e.substatus == "available_for_pickup.pickup_point_after_attempt"
-    });
-    Facts {
-        transit_minutes: match (first_scan, delivered_at) {
-            (Some(a), Some(b)) if b >= a => Some((b - a).num_minutes()),
-            _ => None,
-        },
-        on_time: delivered_at.and_then(|d| s.original_eta.or(s.eta).map(|e| d <= e.to)),
-        first_attempt: delivered_at.is_some() && !troubled,
-        exception: events.iter().any(|e| e.status == Status::Exception),
-        returned: s.status == Status::ReturnedToSender
-            || events
-                .iter()
-                .any(|e| e.status == Status::ReturnedToSender || e.substatus.contains("return")),
-    }
-}
-
-/// The per-carrier report of a merchant's shipments registered in `[from, to)`.
+/// The per-carrier report of a merchant's shipments in `[from, to)`.
 pub async fn report(
     app: &AppState,
     merchant_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let mut by: Vec<(CarrierStats, Vec<i64>)> = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut seen = 0usize;
-    let mut truncated = false;
-    'pages: loop {
-        let filter = ShipmentFilter {
-            before_id: cursor.clone(),
-            limit: 200,
-            ..ShipmentFilter::default()
-        };
-        let page = app.store.list_shipments(merchant_id, &filter).await?;
-        let Some(last) = page.last() else { break };
-        cursor = Some(last.id.clone());
-        let short = page.len() < 200;
-        for s in page {
-            if s.created_at >= to {
-                continue;
+    let summary = app
+        .store
+        .facts_summary(&FactsQuery {
+            merchant_id: merchant_id.to_string(),
+            from,
+            to,
+            group_by: GroupBy::Carrier,
+        })
+        .await?;
+    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    let mut carriers: Vec<CarrierStats> = summary
+        .counters
+        .iter()
+        .map(|c| {
+            let mut days: Vec<(i64, u64)> = summary
+                .histograms
+                .iter()
+                .filter(|h| h.carrier == c.carrier && h.metric == Metric::TransitWorkingDays)
+                .map(|h| (h.value, h.count))
+                .collect();
+            days.sort_unstable();
+            let mut transit_days = vec![0; TRANSIT_BUCKETS];
+            for (d, n) in &days {
+                let bucket = usize::try_from(*d).unwrap_or(0).min(TRANSIT_BUCKETS - 1);
+                transit_days[bucket] += n;
             }
-            if s.created_at < from {
-                break 'pages;
+            CarrierStats {
+                carrier: CarrierId::parse(&c.carrier),
+                shipments: count(c.shipments),
+                delivered: count(c.delivered),
+                transit_days,
+                median_days: median(&days),
+                with_eta: count(c.with_eta),
+                on_time: count(c.on_time),
+                first_attempt: count(c.first_attempt),
+                exceptions: count(c.exceptions),
+                returned: count(c.returned),
             }
-            if seen >= MAX_SHIPMENTS {
-                truncated = true;
-                break 'pages;
-            }
-            seen += 1;
-            let events = app.store.events(&s.id).await?;
-            let f = facts(&s, &events);
-            let idx = match by.iter().position(|(c, _)| c.carrier == Some(s.carrier)) {
-                Some(i) => i,
-                None => {
-                    by.push((
-                        CarrierStats {
-                            carrier: Some(s.carrier),
-                            transit_days: vec![0; TRANSIT_BUCKETS],
-                            ..CarrierStats::default()
-                        },
-                        Vec::new(),
-                    ));
-                    by.len() - 1
-                }
-            };
-            let (c, transit) = &mut by[idx];
-            c.shipments += 1;
-            if s.status == Status::Delivered {
-                c.delivered += 1;
-            }
-            if let Some(m) = f.transit_minutes {
-                let days = usize::try_from(m / 1440)
-                    .unwrap_or(0)
-                    .min(TRANSIT_BUCKETS - 1);
-                c.transit_days[days] += 1;
-                transit.push(m);
-            }
-            if let Some(ok) = f.on_time {
-                c.with_eta += 1;
-                c.on_time += u64::from(ok);
-            }
-            c.first_attempt += u64::from(f.first_attempt);
-            c.exceptions += u64::from(f.exception);
-            c.returned += u64::from(f.returned);
-        }
-        if short {
-            break;
-        }
-    }
-    let mut carriers: Vec<CarrierStats> = by
-        .into_iter()
-        .map(|(mut c, mut t)| {
-            t.sort_unstable();
-            c.median_days = t
-                .get(t.len() / 2)
-                .filter(|_| !t.is_empty())
-                .map(|m| (*m as f64 / 144.0).round() / 10.0);
-            c
         })
         .collect();
     carriers.sort_by_key(|c| c.carrier);
-    Ok(Report {
-        carriers,
-        truncated,
+    Ok(Report { carriers })
+}
+
+/// Nearest-rank median of a `(value, count)` distribution sorted by value.
+fn median(dist: &[(i64, u64)]) -> Option<f64> {
+    let total: u64 = dist.iter().map(|(_, n)| n).sum();
+    let rank = total.div_ceil(2);
+    let mut seen = 0;
+    dist.iter().find_map(|(v, n)| {
+        seen += n;
+        (seen >= rank && total > 0).then_some(*v as f64)
     })
 }
