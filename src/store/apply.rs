@@ -94,3 +94,24 @@ pub fn outcome(plan: MergePlan, before: &Shipment, written: &Written) -> ApplyOu
         changed: true,
     }
 }
+
+/// The merge input for a stored shipment and its timeline (the carrier's ETA only: a
+/// predicted ETA is not the carrier's to keep or replace).
+pub fn current_state(
+    shipment: &Shipment,
+    events: Vec<carriers::TrackingEvent>,
+) -> crate::engine::CurrentState {
+    crate::engine::CurrentState {
+        status: shipment.status,
+        substatus: shipment.substatus.clone(),
+        events,
+        details: shipment.details.clone(),
+        carrier_eta: shipment
+            .eta
+            .filter(|e| e.source == super::EtaSource::Carrier)
+            .map(|e| carriers::EtaWindow {
+                from: e.from,
+                to: e.to,
+            }),
+    }
+}
