@@ -19,13 +19,30 @@ use crate::store::{ApplyOutcome, PollRecord, Shipment, UpdateSource};
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let cfg = state.config.poller.clone();
     let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    let mut in_flight = JoinSet::new();
     loop {
         if *stop.borrow() {
             break;
         }
+        while in_flight.try_join_next().is_some() {}
+        // Claim only as many shipments as can be polled now: a lease is never held by a
+        // shipment waiting in a local queue (another process could poll it), and a free slot
+        // is refilled as soon as one poll ends instead of after a whole batch.
+        let first = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stop.changed() => continue,
+        };
+        let free = (permits.available_permits() + 1).min(cfg.batch.max(1) as usize);
         let now = Utc::now();
         let lease = now + chrono::Duration::seconds(cfg.lease_secs as i64);
-        let due = match state.store.claim_due_shipments(now, lease, cfg.batch).await {
+        let due = match state
+            .store
+            .claim_due_shipments(now, lease, free as u32)
+            .await
+        {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, "poller could not claim shipments");
@@ -33,25 +50,25 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         };
         if due.is_empty() {
-            if crate::workers::idle(
-                Duration::from_secs(cfg.tick_secs.max(1)),
-                &state.wake_poller,
-                &mut stop,
-            )
-            .await
-            {
+            drop(first);
+            let tick = Duration::from_secs(cfg.tick_secs.max(1));
+            if crate::workers::idle(tick, &state.wake_poller, &mut stop).await {
                 break;
             }
             continue;
         }
-        let mut set = JoinSet::new();
+        let mut first = Some(first);
         for shipment in due {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
+            let permit = match first.take() {
+                Some(p) => p,
+                None => match permits.clone().acquire_owned().await {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
             };
             let st = state.clone();
             let span = tracing::info_span!("poll", carrier = %shipment.carrier, tracking_number = %shipment.tracking_number);
-            set.spawn(
+            in_flight.spawn(
                 async move {
                     let _permit = permit;
                     let _ = poll_one(&st, &shipment).await;
@@ -59,8 +76,10 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 .instrument(span),
             );
         }
-        while set.join_next().await.is_some() {}
     }
+    // Graceful stop: every claimed shipment finishes its poll, which records it and
+    // releases its lease.
+    while in_flight.join_next().await.is_some() {}
 }
 
 /// Whether a shipment has heard from its carrier's push channel recently (then polling is a fallback).
