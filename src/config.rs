@@ -195,7 +195,7 @@ impl Default for CallbacksConfig {
             timeout_secs: 15,
             enabled: true,
             concurrency: 256,
-            per_endpoint_concurrency: 16,
+            per_endpoint_concurrency: 64,
             batch: 500,
             lease_secs: 60,
             poll_interval_ms: 200,
