@@ -86,11 +86,39 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(system::metrics))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(middleware::from_fn(problem_everywhere))
         .with_state(state)
         .merge(pages)
+}
+
+/// Counts requests by route template and status class (`parcelgate_http_requests_total`).
+async fn count_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    path: Option<axum::extract::MatchedPath>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = path
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    let class = match resp.status().as_u16() {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    state.metrics.inc(
+        "parcelgate_http_requests_total",
+        &[("route", &route), ("status", class)],
+    );
+    resp
 }
 
 /// Rewrites any error response that is not already problem+json (axum's own rejections:

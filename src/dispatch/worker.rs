@@ -254,9 +254,10 @@ async fn record_loop(
                 NextStep::RetryAt(_) => "failed",
                 NextStep::Dead => "dead",
             };
-            state
-                .metrics
-                .inc("parcelgate_callback_attempts_total", &[("result", result)]);
+            state.metrics.inc(
+                "parcelgate_callback_deliveries_total",
+                &[("result", result)],
+            );
             in_flight.release(&r.subscription_id);
         }
         in_flight.freed.notify_one();

@@ -360,4 +360,8 @@ async fn openapi_covers_every_route_and_docs_render() {
         .await
         .unwrap();
     assert!(metrics.contains("# TYPE parcelgate_polls_total counter"));
+    assert!(
+        metrics.contains("parcelgate_http_requests_total{route=\"/readyz\",status=\"2xx\"} 1"),
+        "{metrics}"
+    );
 }
