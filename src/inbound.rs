@@ -39,8 +39,17 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
             continue;
         }
-        for item in items {
-            process_item(&state, &item).await;
+        let mut done = Vec::with_capacity(items.len());
+        for item in &items {
+            if let Some(outcome) = process_item(&state, item).await {
+                done.push(outcome);
+            }
+        }
+        if !done.is_empty() {
+            if let Err(e) = state.store.inbox_finish_batch(&done, Utc::now()).await {
+                // Unmarked rows are claimed again when their lease expires; processing is idempotent.
+                tracing::error!(error = %e, batch = done.len(), "could not mark inbox items");
+            }
         }
     }
 }
@@ -53,8 +62,9 @@ enum ItemError {
     Storage(String),
 }
 
-/// Processes one stored body and records the outcome.
-pub async fn process_item(state: &AppState, item: &InboxItem) {
+/// Processes one stored body; returns how to mark it (`None` in the error slot = done,
+/// `Some` = parked with that error), or `None` to leave it for a retry after its lease.
+pub async fn process_item(state: &AppState, item: &InboxItem) -> Option<(i64, Option<String>)> {
     let carrier = item.carrier.as_str();
     let result = process_body(state, item).await;
     let (outcome, error) = match &result {
@@ -70,23 +80,17 @@ pub async fn process_item(state: &AppState, item: &InboxItem) {
                 "parcelgate_inbox_processed_total",
                 &[("carrier", carrier), ("outcome", "retry")],
             );
-            return;
+            return None;
         }
     };
     if let Some(e) = &error {
         tracing::warn!(inbox_id = item.id, carrier, error = %e, "webhook body parked");
     }
-    if let Err(e) = state
-        .store
-        .inbox_finish(item.id, error.as_deref(), Utc::now())
-        .await
-    {
-        tracing::error!(inbox_id = item.id, error = %e, "could not mark inbox item");
-    }
     state.metrics.inc(
         "parcelgate_inbox_processed_total",
         &[("carrier", carrier), ("outcome", outcome)],
     );
+    Some((item.id, error))
 }
 
 async fn process_body(state: &AppState, item: &InboxItem) -> Result<(), ItemError> {

@@ -121,4 +121,24 @@ impl BudgetStore for PgStore {
         ids.sort_unstable();
         Ok(ids)
     }
+
+    async fn inbox_finish_batch(
+        &self,
+        done: &[(i64, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let ids: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
+        let errors: Vec<Option<&str>> = done.iter().map(|(_, e)| e.as_deref()).collect();
+        sqlx::query(
+            "UPDATE webhook_inbox w SET state = CASE WHEN t.error IS NULL THEN 'done' ELSE 'failed' END, \
+             error = t.error, processed_at = $3, locked_until = NULL \
+             FROM UNNEST($1::bigint[], $2::text[]) AS t(id, error) WHERE w.id = t.id",
+        )
+        .bind(&ids)
+        .bind(&errors)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

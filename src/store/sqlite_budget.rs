@@ -115,4 +115,26 @@ impl BudgetStore for SqliteStore {
         tx.commit().await?;
         Ok(ids)
     }
+
+    async fn inbox_finish_batch(
+        &self,
+        done: &[(i64, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        for (id, error) in done {
+            let state = if error.is_some() { "failed" } else { "done" };
+            sqlx::query(
+                "UPDATE webhook_inbox SET state = ?, error = ?, processed_at = ?, locked_until = NULL WHERE id = ?",
+            )
+            .bind(state)
+            .bind(error)
+            .bind(ts(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -73,3 +73,50 @@ async fn concurrent_webhooks_are_group_committed_postgres() {
         burst(TestApp::start_with(pg, |_| {}).await).await;
     }
 }
+
+#[tokio::test]
+async fn inbox_rows_are_stored_and_finished_in_batches_on_every_store() {
+    use parcelgate::store::{InboxState, NewInboxItem};
+    for store in db::stores().await {
+        let now = chrono::Utc::now();
+        let item = |n: u8| NewInboxItem {
+            carrier: carriers::CarrierId::Inpost,
+            body: vec![b'{', n, b'}'],
+            remote_addr: Some("91.216.25.1".into()),
+            received_at: now,
+        };
+        let ids = store
+            .inbox_insert_batch(&[item(1), item(2), item(3)])
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 3, "{}", store.name);
+        for (id, n) in ids.iter().zip(1u8..) {
+            assert_eq!(
+                store.inbox_item(*id).await.unwrap().unwrap().body,
+                vec![b'{', n, b'}'],
+                "{}",
+                store.name
+            );
+        }
+        store
+            .inbox_finish_batch(&[(ids[0], None), (ids[1], Some("bad body".into()))], now)
+            .await
+            .unwrap();
+        let a = store.inbox_item(ids[0]).await.unwrap().unwrap();
+        let b = store.inbox_item(ids[1]).await.unwrap().unwrap();
+        let c = store.inbox_item(ids[2]).await.unwrap().unwrap();
+        assert_eq!(
+            (a.state, a.error),
+            (InboxState::Done, None),
+            "{}",
+            store.name
+        );
+        assert_eq!(
+            (b.state, b.error.as_deref()),
+            (InboxState::Failed, Some("bad body")),
+            "{}",
+            store.name
+        );
+        assert_eq!(c.state, InboxState::Pending, "{}", store.name);
+    }
+}
