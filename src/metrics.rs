@@ -106,8 +106,18 @@ impl Metrics {
         let mut out = String::new();
         let counters = self.counters.lock().map(|m| m.clone()).unwrap_or_default();
         let gauges = self.gauges.lock().map(|m| m.clone()).unwrap_or_default();
-        for (name, help) in HELP {
-            let is_gauge = name.ends_with("_entries") || name.ends_with("_used");
+        // Every documented family, then any recorded one the table lacks: a metric that is
+        // counted is always exported, documented or not.
+        let mut families: Vec<(&str, &str)> = HELP.to_vec();
+        for (name, _) in counters.keys().chain(gauges.keys()) {
+            if !families.iter().any(|(n, _)| n == name) {
+                families.push((name, "(undocumented)"));
+            }
+        }
+        for (name, help) in families {
+            let is_gauge = gauges.keys().any(|(n, _)| *n == name)
+                || name.ends_with("_entries")
+                || name.ends_with("_used");
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(
                 out,
@@ -115,12 +125,12 @@ impl Metrics {
                 if is_gauge { "gauge" } else { "counter" }
             );
             for ((n, labels), v) in &counters {
-                if n == name {
+                if *n == name {
                     let _ = writeln!(out, "{n}{} {v}", render_labels(labels));
                 }
             }
             for ((n, labels), v) in &gauges {
-                if n == name {
+                if *n == name {
                     let _ = writeln!(out, "{n}{} {v}", render_labels(labels));
                 }
             }
@@ -166,5 +176,7 @@ mod tests {
         assert!(text.contains("parcelgate_polls_total{carrier=\"dhl\",outcome=\"ok\"} 2"));
         assert!(text.contains("# TYPE parcelgate_cache_entries gauge"));
         assert!(text.contains("parcelgate_cache_entries 3"));
+        m.inc("parcelgate_not_in_the_table_total", &[]);
+        assert!(m.render().contains("parcelgate_not_in_the_table_total 1"));
     }
 }

@@ -18,16 +18,19 @@ use super::codec;
 use super::*;
 use crate::engine::{merge_snapshot, CurrentState};
 
-/// Microseconds since the epoch: how SQLite stores instants here.
-fn ts(t: DateTime<Utc>) -> i64 {
+/// Microseconds since the epoch: how SQLite stores instants here (the one conversion
+/// every SQLite file of the store uses).
+pub(super) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn from_ts(v: i64) -> DateTime<Utc> {
+/// Reads back a stored instant.
+pub(super) fn from_ts(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(v).unwrap_or_default()
 }
 
-fn opt_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
+/// Reads back an optional stored instant.
+pub(super) fn opt_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
     v.map(from_ts)
 }
 

@@ -15,13 +15,7 @@ use crate::analytics::facts::ShipmentFacts;
 use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
 use crate::engine::MergePlan;
 
-fn ts(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn from_ts(v: Option<i64>) -> Option<DateTime<Utc>> {
-    v.and_then(DateTime::from_timestamp_micros)
-}
+use super::sqlite::{opt_ts, ts};
 
 fn flag(v: Option<bool>) -> Option<i64> {
     v.map(i64::from)
@@ -184,10 +178,10 @@ fn facts_from_row(r: &SqliteRow) -> StoreResult<ShipmentFacts> {
         service: r.try_get("service")?,
         lane: r.try_get("lane")?,
         week: r.try_get("week")?,
-        created_at: from_ts(Some(r.try_get("created_at")?))
+        created_at: opt_ts(Some(r.try_get("created_at")?))
             .ok_or_else(|| StoreError::Corrupt("shipment_facts.created_at".into()))?,
-        first_scan_at: from_ts(r.try_get("first_scan_at")?),
-        delivered_at: from_ts(r.try_get("delivered_at")?),
+        first_scan_at: opt_ts(r.try_get("first_scan_at")?),
+        delivered_at: opt_ts(r.try_get("delivered_at")?),
         status: codec::status(r.try_get("status")?)?,
         transit_minutes: r.try_get("transit_minutes")?,
         transit_wd: r.try_get("transit_wd")?,
@@ -196,10 +190,10 @@ fn facts_from_row(r: &SqliteRow) -> StoreResult<ShipmentFacts> {
         exception: r.try_get::<i64, _>("exception")? != 0,
         returned: r.try_get::<i64, _>("returned")? != 0,
         eta_source: parse_source(r.try_get("eta_source")?),
-        eta_from: from_ts(r.try_get("eta_from")?),
-        eta_to: from_ts(r.try_get("eta_to")?),
-        carrier_eta_from: from_ts(r.try_get("carrier_eta_from")?),
-        carrier_eta_to: from_ts(r.try_get("carrier_eta_to")?),
+        eta_from: opt_ts(r.try_get("eta_from")?),
+        eta_to: opt_ts(r.try_get("eta_to")?),
+        carrier_eta_from: opt_ts(r.try_get("carrier_eta_from")?),
+        carrier_eta_to: opt_ts(r.try_get("carrier_eta_to")?),
         on_time: bool_of(r.try_get("on_time")?),
         eta_in_window: bool_of(r.try_get("eta_in_window")?),
         eta_error_days: r.try_get("eta_error_days")?,

@@ -8,16 +8,8 @@ use sqlx::Row;
 use super::budget::{
     plan_reservation, usage_of, BudgetLimits, BudgetRow, BudgetStore, BudgetUsage, Reservation,
 };
-use super::sqlite::SqliteStore;
+use super::sqlite::{from_ts, ts, SqliteStore};
 use super::{NewInboxItem, StoreResult};
-
-fn ts(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn from_ts(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(v).unwrap_or_default()
-}
 
 fn row_of(r: &sqlx::sqlite::SqliteRow) -> StoreResult<BudgetRow> {
     Ok(BudgetRow {

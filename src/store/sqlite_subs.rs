@@ -8,15 +8,7 @@ use super::callbacks::{NewSubscription, Subscription, SubscriptionPatch};
 use super::sqlite::SqliteStore;
 use super::{codec, StoreResult};
 
-/// Microseconds since the epoch, as `sqlite.rs` stores instants.
-pub(super) fn ts(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-/// Reads back a stored instant.
-pub(super) fn from_ts(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(v).unwrap_or_default()
-}
+pub(super) use super::sqlite::{from_ts, ts};
 
 /// The subscription columns.
 macro_rules! sub_columns {
