@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::StoreResult;
 
+mod claim;
 mod plan;
+pub use claim::*;
 pub use plan::*;
 
 /// A merchant's callback endpoint.

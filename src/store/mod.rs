@@ -1,6 +1,17 @@
 //! Storage: the `Store` trait and its two implementations, SQLite (embedded default) and
 //! PostgreSQL (production, several gateway processes). Chosen by the database URL scheme.
 
+/// The poller's claim order as SQL: nearest-to-delivery classes first. Both backends index
+/// this exact expression (migrations `0009_poll_priority.sql`) so a claim reads only what it
+/// returns; keep the three in step.
+macro_rules! poll_priority {
+    () => {
+        "(CASE status WHEN 'out_for_delivery' THEN 0 WHEN 'failed_attempt' THEN 1 \
+         WHEN 'available_for_pickup' THEN 2 ELSE 3 END)"
+    };
+}
+pub(crate) use poll_priority;
+
 pub mod analytics;
 pub mod apply;
 pub mod budget;

@@ -206,39 +206,49 @@ impl CallbackStore for PgStore {
         per_subscription: u32,
         in_flight: &[(String, u32)],
     ) -> StoreResult<Vec<Delivery>> {
-        let ids: Vec<&str> = in_flight.iter().map(|(id, _)| id.as_str()).collect();
-        let counts: Vec<i32> = in_flight
-            .iter()
-            .map(|(_, n)| i32::try_from(*n).unwrap_or(i32::MAX))
-            .collect();
-        // Window functions cannot take row locks, so the candidates are picked first and
-        // locked (skipping rows another process holds) by the inner SELECT … FOR UPDATE.
+        // Each subscription's oldest pending delivery, by the (subscription, due) index.
+        let due = sqlx::query(
+            "SELECT s.id, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
+               WHERE d.subscription_id = s.id AND d.state = 'pending') AS due \
+             FROM subscriptions s WHERE s.enabled",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let due: Option<DateTime<Utc>> = r.try_get("due").ok()?;
+            Some(DueSubscription {
+                id: r.try_get("id").ok()?,
+                oldest_due: due.filter(|d| *d <= now)?,
+            })
+        })
+        .collect();
+        let plan = share_claim(due, in_flight, per_subscription, limit);
+        if plan.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ids, rooms): (Vec<String>, Vec<i32>) = plan
+            .into_iter()
+            .map(|(id, n)| (id, i32::try_from(n).unwrap_or(i32::MAX)))
+            .unzip();
+        // One statement for every subscription: a LATERAL walk of each one's due index up to
+        // its room, locking (and skipping rows another process holds) as it goes.
         let rows = sqlx::query(concat!(
-            "WITH busy AS (SELECT * FROM UNNEST($4::text[], $5::int[]) AS b(sub, n)), \
-             candidates AS (\
-               SELECT x.id FROM (\
-                 SELECT d.id, d.subscription_id, d.next_attempt_at, ROW_NUMBER() OVER (\
-                   PARTITION BY d.subscription_id ORDER BY d.next_attempt_at, d.id) AS rn \
-                 FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
-                 WHERE d.state = 'pending' AND d.next_attempt_at <= $2 \
-                 AND (d.locked_until IS NULL OR d.locked_until < $2) AND s.enabled \
-                 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = d.subscription_id \
-                   AND e.shipment_id = d.shipment_id AND e.state = 'pending' AND e.seq < d.seq)) x \
-               WHERE x.rn <= $3 - COALESCE((SELECT n FROM busy WHERE busy.sub = x.subscription_id), 0) \
-               ORDER BY x.next_attempt_at LIMIT $6) \
-             UPDATE deliveries SET locked_until = $1 WHERE id IN (\
-               SELECT id FROM deliveries WHERE id IN (SELECT id FROM candidates) \
-               AND state = 'pending' AND (locked_until IS NULL OR locked_until < $2) \
-               FOR UPDATE SKIP LOCKED) \
+            "WITH picked AS (SELECT x.id AS pick_id FROM UNNEST($2::text[], $3::int[]) AS p(sub, room), \
+               LATERAL (SELECT d.id FROM deliveries d WHERE d.subscription_id = p.sub \
+                 AND d.state = 'pending' AND d.next_attempt_at <= $4 \
+                 AND (d.locked_until IS NULL OR d.locked_until < $4) \
+                 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = p.sub \
+                   AND e.shipment_id = d.shipment_id AND e.state = 'pending' AND e.seq < d.seq) \
+                 ORDER BY d.next_attempt_at, d.id LIMIT p.room FOR UPDATE SKIP LOCKED) x) \
+             UPDATE deliveries SET locked_until = $1 FROM picked WHERE deliveries.id = picked.pick_id \
              RETURNING ",
             delivery_columns!()
         ))
         .bind(lease_until)
-        .bind(now)
-        .bind(i32::try_from(per_subscription).unwrap_or(i32::MAX))
         .bind(&ids)
-        .bind(&counts)
-        .bind(i64::from(limit))
+        .bind(&rooms)
+        .bind(now)
         .fetch_all(&self.pool)
         .await?;
         let mut out = rows

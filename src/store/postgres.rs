@@ -584,8 +584,9 @@ impl Store for PgStore {
             "UPDATE shipments SET lease_until = $1 WHERE id IN (\
                SELECT id FROM shipments WHERE next_poll_at IS NOT NULL AND next_poll_at <= $2 \
                AND (lease_until IS NULL OR lease_until < $2) \
-               ORDER BY CASE status WHEN 'out_for_delivery' THEN 0 WHEN 'failed_attempt' THEN 1 \
-               WHEN 'available_for_pickup' THEN 2 ELSE 3 END, next_poll_at LIMIT $3 \
+               ORDER BY ",
+            super::poll_priority!(),
+            ", next_poll_at LIMIT $3 \
                FOR UPDATE SKIP LOCKED) \
              RETURNING ",
             shipment_columns!()

@@ -583,8 +583,9 @@ impl Store for SqliteStore {
             "UPDATE shipments SET lease_until = ? WHERE id IN (\
                SELECT id FROM shipments WHERE next_poll_at IS NOT NULL AND next_poll_at <= ? \
                AND (lease_until IS NULL OR lease_until < ?) \
-               ORDER BY CASE status WHEN 'out_for_delivery' THEN 0 WHEN 'failed_attempt' THEN 1 \
-               WHEN 'available_for_pickup' THEN 2 ELSE 3 END, next_poll_at LIMIT ?) \
+               ORDER BY ",
+            super::poll_priority!(),
+            ", next_poll_at LIMIT ?) \
              RETURNING ",
             shipment_columns!(),
             ""

@@ -205,39 +205,48 @@ impl CallbackStore for SqliteStore {
         per_subscription: u32,
         in_flight: &[(String, u32)],
     ) -> StoreResult<Vec<Delivery>> {
-        let busy: serde_json::Map<String, serde_json::Value> = in_flight
-            .iter()
-            .map(|(id, n)| (id.clone(), (*n).into()))
-            .collect();
         let mut tx = self.begin().await?;
-        let rows = sqlx::query(concat!(
-            "UPDATE deliveries SET locked_until = ?1 WHERE id IN (\
-               SELECT x.id FROM (\
-                 SELECT d.id, d.subscription_id, d.next_attempt_at, ROW_NUMBER() OVER (\
-                   PARTITION BY d.subscription_id ORDER BY d.next_attempt_at, d.id) AS rn \
-                 FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
-                 WHERE d.state = 'pending' AND d.next_attempt_at <= ?2 \
-                 AND (d.locked_until IS NULL OR d.locked_until < ?2) AND s.enabled = 1 \
-                 AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = d.subscription_id \
-                   AND e.shipment_id = d.shipment_id AND e.state = 'pending' AND e.seq < d.seq)) x \
-               WHERE x.rn <= ?3 - COALESCE((SELECT j.value FROM json_each(?4) j \
-                 WHERE j.key = x.subscription_id), 0) \
-               ORDER BY x.next_attempt_at LIMIT ?5) \
-             RETURNING ",
-            delivery_columns!()
-        ))
-        .bind(ts(lease_until))
-        .bind(ts(now))
-        .bind(i64::from(per_subscription))
-        .bind(serde_json::Value::Object(busy).to_string())
-        .bind(i64::from(limit))
+        // Each subscription's oldest pending delivery, by the (subscription, due) index.
+        let due = sqlx::query(
+            "SELECT s.id, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
+               WHERE d.subscription_id = s.id AND d.state = 'pending') AS due \
+             FROM subscriptions s WHERE s.enabled = 1",
+        )
         .fetch_all(&mut *tx)
-        .await?;
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let due: Option<i64> = r.try_get("due").ok()?;
+            Some(DueSubscription {
+                id: r.try_get("id").ok()?,
+                oldest_due: due.filter(|d| *d <= ts(now))?,
+            })
+        })
+        .collect();
+        let mut out = Vec::new();
+        for (subscription_id, room) in share_claim(due, in_flight, per_subscription, limit) {
+            let rows = sqlx::query(concat!(
+                "UPDATE deliveries SET locked_until = ?1 WHERE id IN (\
+                   SELECT d.id FROM deliveries d WHERE d.subscription_id = ?2 \
+                   AND d.state = 'pending' AND d.next_attempt_at <= ?3 \
+                   AND (d.locked_until IS NULL OR d.locked_until < ?3) \
+                   AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = ?2 \
+                     AND e.shipment_id = d.shipment_id AND e.state = 'pending' AND e.seq < d.seq) \
+                   ORDER BY d.next_attempt_at, d.id LIMIT ?4) \
+                 RETURNING ",
+                delivery_columns!()
+            ))
+            .bind(ts(lease_until))
+            .bind(&subscription_id)
+            .bind(ts(now))
+            .bind(i64::from(room))
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &rows {
+                out.push(delivery_from_row(r)?);
+            }
+        }
         tx.commit().await?;
-        let mut out = rows
-            .iter()
-            .map(delivery_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
         out.sort_by_key(|d| d.next_attempt_at);
         Ok(out)
     }
