@@ -7,7 +7,8 @@
 #   scripts/bench.sh read ingest     # some scenarios: read, ingest, poll (poll includes memory)
 #
 # Settings (environment): BENCH_SECS=10 BENCH_WARMUP=2 BENCH_CONNS=64 BENCH_SHIPMENTS=100000
-# BENCH_POLL_RATE=200 BENCH_POLL_BURST=1 BENCH_POLL_WINDOW=30
+# BENCH_POLL_RATE=200 BENCH_POLL_WINDOW=30 BENCH_POLL_BURST=0 (0: the fake carrier allows N calls
+# in any one-second window; >0: a token bucket of that size instead)
 # BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres (empty: skip PostgreSQL;
 # a fresh database is created there and dropped afterwards)
 # BENCH_GATEWAY_ENV='PARCELGATE_POLLER__BATCH=200,…' (extra settings for the polled gateway).

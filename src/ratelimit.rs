@@ -2,16 +2,22 @@
 //! second (spread evenly), a daily quota resetting at 00:00 UTC (DHL: 00:00 GMT), and a pause
 //! that one process's 429 Retry-After imposes on all. The arithmetic is in
 //! [`crate::store::budget`]; this is the part that waits.
+//!
+//! Each process keeps the slots it reserved (a block of up to 100 ms, see
+//! [`block_size`]) in a local queue and hands them to its callers in order, so at a
+//! fast carrier one write transaction buys many calls. A slot whose interval has passed
+//! unused is dropped, never spent late: spending it would put two calls closer together
+//! than the spacing the carrier was promised.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use carriers::CarrierId;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::budget::{BudgetLimits, Reservation};
+use crate::store::budget::{block_size, BudgetLimits, Reservation};
 use crate::store::Store;
 
 /// The outcome of asking for a call.
@@ -38,10 +44,39 @@ pub struct QuotaUse {
     pub paused_for_secs: Option<u64>,
 }
 
+/// Slots this process reserved and has not handed out yet, in order.
+#[derive(Default)]
+struct LocalSlots {
+    /// `(slot, spacing)`; a slot may be used until one spacing after it.
+    queue: VecDeque<(DateTime<Utc>, chrono::Duration)>,
+}
+
+impl LocalSlots {
+    /// The next slot still usable at `now`, dropping those whose interval is over.
+    fn take(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        while let Some((slot, gap)) = self.queue.pop_front() {
+            if slot + gap > now {
+                return Some(slot);
+            }
+        }
+        None
+    }
+
+    fn fill(&mut self, first: DateTime<Utc>, gap: chrono::Duration, count: u32) {
+        for i in 0..count {
+            self.queue
+                .push_back((first + gap * i32::try_from(i).unwrap_or(i32::MAX), gap));
+        }
+    }
+}
+
 /// The limiter for all carriers.
 pub struct RateLimiter {
     store: Arc<dyn Store>,
     limits: HashMap<CarrierId, BudgetLimits>,
+    /// Per carrier; the async lock is held across a reservation so one caller reserves a
+    /// block while the others wait for its slots instead of reserving blocks of their own.
+    local: HashMap<CarrierId, tokio::sync::Mutex<LocalSlots>>,
 }
 
 impl RateLimiter {
@@ -50,6 +85,7 @@ impl RateLimiter {
         RateLimiter {
             store,
             limits: HashMap::new(),
+            local: HashMap::new(),
         }
     }
 
@@ -62,6 +98,43 @@ impl RateLimiter {
                 per_day: per_day.filter(|d| *d > 0),
             },
         );
+        self.local.insert(carrier, Default::default());
+    }
+
+    /// The next slot for `carrier`: a local one if this process still holds one, otherwise
+    /// the first of a newly reserved block.
+    async fn next_slot(
+        &self,
+        carrier: CarrierId,
+        limits: BudgetLimits,
+    ) -> Result<Option<DateTime<Utc>>, crate::store::StoreError> {
+        let Some(local) = self.local.get(&carrier) else {
+            return Ok(Some(Utc::now()));
+        };
+        let mut local = local.lock().await;
+        if let Some(slot) = local.take(Utc::now()) {
+            return Ok(Some(slot));
+        }
+        match self
+            .store
+            .reserve_calls(carrier, limits, Utc::now(), block_size(limits))
+            .await?
+        {
+            Reservation::Slots { first, gap, count } => {
+                local.fill(first, gap, count);
+                // The block starts at or after now, so its first slot is usable.
+                Ok(local.take(Utc::now()).or(Some(first)))
+            }
+            Reservation::Exhausted(_) => Ok(None),
+        }
+    }
+
+    /// Drops this process's unused slots for `carrier` (after a 429: they were reserved
+    /// before the pause and would call into it).
+    async fn forget_slots(&self, carrier: CarrierId) {
+        if let Some(local) = self.local.get(&carrier) {
+            local.lock().await.queue.clear();
+        }
     }
 
     /// Waits for this process's turn to call `carrier`.
@@ -74,21 +147,24 @@ impl RateLimiter {
             return Permit::Granted;
         };
         loop {
-            match self.store.reserve_call(carrier, limits, Utc::now()).await {
-                Ok(Reservation::At(at)) => {
+            match self.next_slot(carrier, limits).await {
+                Ok(Some(at)) => {
                     if let Ok(wait) = (at - Utc::now()).to_std() {
                         tokio::time::sleep(wait).await;
                     }
                     let now = Utc::now();
                     match self.store.budget_usage(carrier, now).await {
                         Ok(u) => match u.paused_until.and_then(|p| (p - now).to_std().ok()) {
-                            Some(pause) => tokio::time::sleep(pause).await,
+                            Some(pause) => {
+                                self.forget_slots(carrier).await;
+                                tokio::time::sleep(pause).await
+                            }
                             None => return Permit::Granted,
                         },
                         Err(_) => return Permit::Granted,
                     }
                 }
-                Ok(Reservation::Exhausted(_)) => return Permit::QuotaExhausted,
+                Ok(None) => return Permit::QuotaExhausted,
                 Err(e) => {
                     tracing::error!(%carrier, error = %e, "carrier budget unavailable");
                     return Permit::Unavailable;
@@ -101,6 +177,7 @@ impl RateLimiter {
     pub async fn pause(&self, carrier: CarrierId, for_: Duration) {
         let until =
             Utc::now() + chrono::Duration::from_std(for_).unwrap_or(chrono::Duration::seconds(60));
+        self.forget_slots(carrier).await;
         if let Err(e) = self.store.pause_carrier(carrier, until).await {
             tracing::error!(%carrier, error = %e, "could not record carrier pause");
         }

@@ -1,6 +1,13 @@
 //! A local fake InPost ShipX: `GET /v1/tracking/{number}` answers a locker parcel's timeline,
-//! behind a token bucket of `rate` tokens per second holding at most `burst`; a call that
-//! finds no token gets 429 with `Retry-After: 1`. Every arrival time is recorded.
+//! behind a rate limit; a call over it gets 429 with `Retry-After: 1`. Every arrival time is
+//! recorded.
+//!
+//! The limit is "`rate` requests per second" read strictly: at most `rate` calls in *any*
+//! one-second window (a sliding window, the way API gateways count "too many requests within
+//! defined time period", DHL's words). With `burst > 0` it is a token bucket of `rate`
+//! tokens per second holding at most `burst` instead; `burst = 1` demands that no two calls
+//! arrive closer than `1/rate`, which no client can promise once loopback and scheduler
+//! jitter (about a millisecond here) exceed the spacing headroom.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -25,6 +32,8 @@ pub struct Fake {
 
 struct Bucket {
     tokens: f64,
+    /// Arrivals accepted in the last second (sliding-window mode).
+    window: std::collections::VecDeque<Instant>,
     last: Instant,
     arrivals: Vec<Instant>,
     limited: u64,
@@ -51,10 +60,25 @@ impl Fake {
     fn take(&self) -> bool {
         let mut b = self.inner.lock().expect("bucket lock");
         let now = Instant::now();
+        b.arrivals.push(now);
+        if self.burst <= 0.0 {
+            while b
+                .window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= std::time::Duration::from_secs(1))
+            {
+                b.window.pop_front();
+            }
+            if (b.window.len() as f64) < self.rate {
+                b.window.push_back(now);
+                return true;
+            }
+            b.limited += 1;
+            return false;
+        }
         let refill = now.duration_since(b.last).as_secs_f64() * self.rate;
         b.tokens = (b.tokens + refill).min(self.burst);
         b.last = now;
-        b.arrivals.push(now);
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
             true
@@ -107,10 +131,11 @@ pub async fn start(rate: f64, burst: f64) -> (SocketAddr, Arc<Fake>) {
         .expect("fixture holds its number");
     let fake = Arc::new(Fake {
         rate,
-        burst: burst.max(1.0),
+        burst: if burst <= 0.0 { 0.0 } else { burst.max(1.0) },
         body: (head.to_string(), tail.to_string()),
         inner: Mutex::new(Bucket {
             tokens: burst.max(1.0),
+            window: std::collections::VecDeque::new(),
             last: Instant::now(),
             arrivals: Vec::new(),
             limited: 0,

@@ -4,7 +4,8 @@
 //! `cargo bench --bench gateway [-- SCENARIO…]` (scenarios: `read`, `ingest`, `poll`; all by
 //! default; `poll` includes the memory figure). `scripts/bench.sh` wraps it. Settings come
 //! from the environment: `BENCH_SECS` (10), `BENCH_WARMUP` (2), `BENCH_CONNS` (64),
-//! `BENCH_SHIPMENTS` (100000), `BENCH_POLL_RATE` (200), `BENCH_POLL_BURST` (1),
+//! `BENCH_SHIPMENTS` (100000), `BENCH_POLL_RATE` (200), `BENCH_POLL_BURST` (0: at most N calls in any
+//! one-second window; >0: a token bucket of that size),
 //! `BENCH_POLL_WINDOW` (30), `BENCH_POSTGRES_URL` (`postgres://postgres@127.0.0.1:5432/postgres`,
 //! empty to skip), and `BENCH_GATEWAY_ENV` (extra `K=V,K=V` for the polled gateway).
 //!
@@ -42,7 +43,7 @@ pub struct Opts {
     pub shipments: u64,
     /// The fake carrier's (and the gateway's) calls per second.
     pub poll_rate: f64,
-    /// The fake carrier's token-bucket size.
+    /// The fake carrier's token-bucket size (0: a sliding one-second window instead).
     pub poll_burst: f64,
     /// The measured polling window.
     pub poll_window: Duration,
@@ -72,7 +73,7 @@ impl Opts {
             conns: env_or("BENCH_CONNS", 64),
             shipments: env_or("BENCH_SHIPMENTS", 100_000),
             poll_rate: env_or("BENCH_POLL_RATE", 200.0),
-            poll_burst: env_or("BENCH_POLL_BURST", 1.0),
+            poll_burst: env_or("BENCH_POLL_BURST", 0.0),
             poll_window: Duration::from_secs(env_or("BENCH_POLL_WINDOW", 30)),
             pg_admin_url: Some(pg).filter(|u| !u.is_empty()),
             gateway_env: extra

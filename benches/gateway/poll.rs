@@ -21,11 +21,15 @@ const SETTLE: Duration = Duration::from_secs(5);
 
 /// Runs polling, then memory, on one gateway process.
 pub async fn run(opts: &Opts, hello: Option<&Gateway>) {
+    let limit = if opts.poll_burst > 0.0 {
+        format!("token bucket of {}", opts.poll_burst)
+    } else {
+        "in any one-second window".to_string()
+    };
     section(&format!(
-        "polling {} shipments, fake carrier at {} calls/s (bucket of {}), window {} s",
+        "polling {} shipments, fake carrier at {} calls/s ({limit}), window {} s",
         opts.shipments,
         opts.poll_rate,
-        opts.poll_burst,
         opts.poll_window.as_secs()
     ));
     let dir = tempfile::tempdir().expect("temp dir");

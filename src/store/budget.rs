@@ -2,9 +2,12 @@
 //! exceed a carrier's rate or daily quota, and one process's 429 pauses them all; and the
 //! batched webhook insert used by group commit. A supertrait of [`Store`](super::Store).
 //!
-//! A call reserves the next free slot (`next_slot_at`, then advances it by `1/rate`) in one
-//! short transaction, and the caller sleeps until its slot. This is GCRA with a burst of one:
-//! calls are spread evenly, which is what DHL asks for.
+//! A process reserves the next free slots (`next_slot_at`, then advances it by `count/rate`)
+//! in one short transaction, and its callers sleep until their slots. This is GCRA with a
+//! burst of one: calls are spread evenly, which is what DHL asks for. Slots are reserved a
+//! small block at a time (see [`block_size`]) so a fast carrier does not cost one write
+//! transaction per call; a carrier with a daily quota reserves one at a time, because a
+//! reserved slot that goes unused still counts against the quota.
 
 use async_trait::async_trait;
 use carriers::CarrierId;
@@ -37,8 +40,15 @@ pub struct BudgetRow {
 /// The answer to a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
-    /// Call at this instant (sleep until then).
-    At(DateTime<Utc>),
+    /// `count` calls of this process: the first at `first`, then one every `gap`.
+    Slots {
+        /// The first slot.
+        first: DateTime<Utc>,
+        /// Spacing of the slots.
+        gap: Duration,
+        /// How many (at least one).
+        count: u32,
+    },
     /// The daily quota is spent until this instant (next 00:00 UTC).
     Exhausted(DateTime<Utc>),
 }
@@ -67,12 +77,26 @@ fn next_midnight(t: DateTime<Utc>) -> DateTime<Utc> {
         .and_utc()
 }
 
-/// The pure reservation rule both backends apply inside their transaction.
+/// Seconds of calls a process reserves at once.
+const BLOCK_SECS: f64 = 0.1;
+
+/// How many slots a process reserves per transaction: 100 ms worth of calls (at least one),
+/// or one when the carrier has a daily quota (an unused slot would waste quota).
+pub fn block_size(limits: BudgetLimits) -> u32 {
+    if limits.per_day.is_some() {
+        return 1;
+    }
+    ((limits.per_second * HEADROOM * BLOCK_SECS).floor() as u32).clamp(1, 1000)
+}
+
+/// The pure reservation rule both backends apply inside their transaction: up to `want`
+/// consecutive slots (fewer when the daily quota has fewer left).
 /// Returns the row to write (None: leave it) and the answer.
 pub fn plan_reservation(
     row: Option<&BudgetRow>,
     limits: BudgetLimits,
     now: DateTime<Utc>,
+    want: u32,
 ) -> (Option<BudgetRow>, Reservation) {
     let today = day_of(now);
     let mut r = row.cloned().unwrap_or(BudgetRow {
@@ -91,26 +115,37 @@ pub fn plan_reservation(
         r.day = slot_day;
         r.used_today = 0;
     }
+    let mut count = want.max(1);
     if let Some(limit) = limits.per_day.filter(|l| *l > 0) {
         if r.used_today >= limit {
             return (None, Reservation::Exhausted(next_midnight(slot)));
         }
+        count = count.min(limit - r.used_today);
     }
     let gap_us = (1_000_000.0 / (limits.per_second * HEADROOM).max(0.000_001)).round() as i64;
-    r.next_slot_at = slot + Duration::microseconds(gap_us.max(1));
-    r.used_today += 1;
-    (Some(r), Reservation::At(slot))
+    let gap = Duration::microseconds(gap_us.max(1));
+    r.next_slot_at = slot + gap * i32::try_from(count).unwrap_or(i32::MAX);
+    r.used_today += count;
+    (
+        Some(r),
+        Reservation::Slots {
+            first: slot,
+            gap,
+            count,
+        },
+    )
 }
 
 /// Budget and batched-ingest storage.
 #[async_trait]
 pub trait BudgetStore: Send + Sync {
-    /// Reserves one call for `carrier` under `limits`.
-    async fn reserve_call(
+    /// Reserves up to `want` consecutive calls for `carrier` under `limits`.
+    async fn reserve_calls(
         &self,
         carrier: CarrierId,
         limits: BudgetLimits,
         now: DateTime<Utc>,
+        want: u32,
     ) -> StoreResult<Reservation>;
     /// Pauses every process's calls to `carrier` until `until` (never shortens a pause).
     async fn pause_carrier(&self, carrier: CarrierId, until: DateTime<Utc>) -> StoreResult<()>;
@@ -164,17 +199,49 @@ mod tests {
             per_second: 2.0,
             per_day: None,
         };
-        let (row, r) = plan_reservation(None, limits, t(10, 0, 0));
-        assert_eq!(r, Reservation::At(t(10, 0, 0)));
-        let (row, r) = plan_reservation(row.as_ref(), limits, t(10, 0, 0));
-        // 2/s with 3% headroom: one call every 515.5 ms.
-        assert_eq!(
-            r,
-            Reservation::At(t(10, 0, 0) + Duration::microseconds(515_464))
-        );
+        let gap = Duration::microseconds(515_464); // 2/s with 3% headroom
+        let slots = |first, count| Reservation::Slots { first, gap, count };
+        let (row, r) = plan_reservation(None, limits, t(10, 0, 0), 1);
+        assert_eq!(r, slots(t(10, 0, 0), 1));
+        let (row, r) = plan_reservation(row.as_ref(), limits, t(10, 0, 0), 1);
+        assert_eq!(r, slots(t(10, 0, 0) + gap, 1));
+        // A block of three: the next reservation starts after all three.
+        let (row, r) = plan_reservation(row.as_ref(), limits, t(10, 0, 0), 3);
+        assert_eq!(r, slots(t(10, 0, 0) + gap * 2, 3));
+        let (row, r) = plan_reservation(row.as_ref(), limits, t(10, 0, 0), 1);
+        assert_eq!(r, slots(t(10, 0, 0) + gap * 5, 1));
+        assert_eq!(row.as_ref().map(|r| r.used_today), Some(6));
         // After idling, the next call goes now, not in the past.
-        let (_, r) = plan_reservation(row.as_ref(), limits, t(10, 5, 0));
-        assert_eq!(r, Reservation::At(t(10, 5, 0)));
+        let (_, r) = plan_reservation(row.as_ref(), limits, t(10, 5, 0), 1);
+        assert_eq!(r, slots(t(10, 5, 0), 1));
+    }
+
+    #[test]
+    fn blocks_are_a_tenth_of_a_second_unless_there_is_a_daily_quota() {
+        let fast = BudgetLimits {
+            per_second: 200.0,
+            per_day: None,
+        };
+        assert_eq!(block_size(fast), 19);
+        let slow = BudgetLimits {
+            per_second: 2.0,
+            per_day: None,
+        };
+        assert_eq!(block_size(slow), 1);
+        let quota = BudgetLimits {
+            per_second: 200.0,
+            per_day: Some(1000),
+        };
+        assert_eq!(block_size(quota), 1);
+        // A block never takes more than the quota has left.
+        let row = BudgetRow {
+            next_slot_at: t(10, 0, 0),
+            day: "2026-11-22".into(),
+            used_today: 998,
+            paused_until: None,
+        };
+        let (_, r) = plan_reservation(Some(&row), quota, t(10, 0, 0), 5);
+        assert!(matches!(r, Reservation::Slots { count: 2, .. }));
     }
 
     #[test]
@@ -183,9 +250,9 @@ mod tests {
             per_second: 100.0,
             per_day: Some(2),
         };
-        let (row, _) = plan_reservation(None, limits, t(23, 0, 0));
-        let (row, _) = plan_reservation(row.as_ref(), limits, t(23, 0, 0));
-        let (none, r) = plan_reservation(row.as_ref(), limits, t(23, 0, 1));
+        let (row, _) = plan_reservation(None, limits, t(23, 0, 0), 1);
+        let (row, _) = plan_reservation(row.as_ref(), limits, t(23, 0, 0), 1);
+        let (none, r) = plan_reservation(row.as_ref(), limits, t(23, 0, 1), 1);
         assert!(none.is_none());
         assert_eq!(
             r,
@@ -196,13 +263,14 @@ mod tests {
             row.as_ref(),
             limits,
             Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 1).unwrap(),
+            1,
         );
-        assert!(matches!(r, Reservation::At(_)));
+        assert!(matches!(r, Reservation::Slots { .. }));
         // A pause moves the slot.
         let mut paused = row.unwrap();
         paused.used_today = 0;
         paused.paused_until = Some(t(23, 30, 0));
-        let (_, r) = plan_reservation(Some(&paused), limits, t(23, 0, 2));
-        assert_eq!(r, Reservation::At(t(23, 30, 0)));
+        let (_, r) = plan_reservation(Some(&paused), limits, t(23, 0, 2), 1);
+        assert!(matches!(r, Reservation::Slots { first, .. } if first == t(23, 30, 0)));
     }
 }

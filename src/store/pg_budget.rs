@@ -23,11 +23,12 @@ fn row_of(r: &sqlx::postgres::PgRow) -> StoreResult<BudgetRow> {
 
 #[async_trait]
 impl BudgetStore for PgStore {
-    async fn reserve_call(
+    async fn reserve_calls(
         &self,
         carrier: CarrierId,
         limits: BudgetLimits,
         now: DateTime<Utc>,
+        want: u32,
     ) -> StoreResult<Reservation> {
         let mut tx = self.pool.begin().await?;
         // Make sure the row exists so FOR UPDATE has something to lock.
@@ -47,7 +48,7 @@ impl BudgetStore for PgStore {
         let row = row_of(&row)?;
         // The clock is read once the row lock is held (see the SQLite store).
         let now = now.max(Utc::now());
-        let (write, answer) = plan_reservation(Some(&row), limits, now);
+        let (write, answer) = plan_reservation(Some(&row), limits, now, want);
         if let Some(w) = write {
             sqlx::query(
                 "UPDATE carrier_budgets SET next_slot_at = $2, day = $3, used_today = $4, paused_until = $5 WHERE carrier = $1",

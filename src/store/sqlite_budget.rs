@@ -22,11 +22,12 @@ fn row_of(r: &sqlx::sqlite::SqliteRow) -> StoreResult<BudgetRow> {
 
 #[async_trait]
 impl BudgetStore for SqliteStore {
-    async fn reserve_call(
+    async fn reserve_calls(
         &self,
         carrier: CarrierId,
         limits: BudgetLimits,
         now: DateTime<Utc>,
+        want: u32,
     ) -> StoreResult<Reservation> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // The clock is read once the write lock is held: a caller that queued behind other
@@ -40,7 +41,7 @@ impl BudgetStore for SqliteStore {
             .as_ref()
             .map(row_of)
             .transpose()?;
-        let (write, answer) = plan_reservation(row.as_ref(), limits, now);
+        let (write, answer) = plan_reservation(row.as_ref(), limits, now, want);
         if let Some(w) = write {
             sqlx::query(
                 "INSERT INTO carrier_budgets (carrier, next_slot_at, day, used_today, paused_until) \
