@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::engine::schedule::next_delay;
 use crate::ratelimit::Permit;
-use crate::store::{ApplyOutcome, PollRecord, Shipment, UpdateSource};
+use crate::store::{ApplyOutcome, PollDone, PollRecord, Shipment};
 
 /// Runs until `stop` turns true; in-flight polls finish and their leases are released.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -193,11 +193,13 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
     };
     match outcome {
         Ok(snapshot) => {
-            let applied = match state
-                .store
-                .apply_snapshot(&s.id, &snapshot, UpdateSource::Poll, Utc::now())
-                .await
-            {
+            // The poll is recorded (next poll, lease released) in the apply's transaction.
+            let done = PollDone {
+                now: Utc::now(),
+                push_fed: push_fed(s),
+                min_gap: floor,
+            };
+            let applied = match state.store.apply_poll(&s.id, &snapshot, &done).await {
                 Ok(a) => a,
                 Err(e) => {
                     tracing::error!(error = %e, "could not store poll result");
@@ -221,13 +223,10 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
                 h.remove(&carrier_id);
             }
             crate::inbound::after_apply(state, &s.id, carrier_id, &applied).await;
-            let status = applied
-                .status_change
-                .as_ref()
-                .map(|c| c.to_status)
-                .unwrap_or(s.status);
-            let next = at(next_delay(status, push_fed(s), 0, None));
-            save(state, &s.id, &record(next, 0, None)).await;
+            if !applied.changed {
+                // The cached response shows the poll time (after_apply dropped it otherwise).
+                state.cache.invalidate(&s.id).await;
+            }
             label("ok");
             Ok(applied)
         }

@@ -161,6 +161,16 @@ pub trait Store:
         now: DateTime<Utc>,
     ) -> StoreResult<ApplyOutcome>;
 
+    /// [`apply_snapshot`](Store::apply_snapshot) for a successful poll, which also records
+    /// the poll (next poll from the status after the apply, failures cleared, lease
+    /// released) in the same transaction.
+    async fn apply_poll(
+        &self,
+        shipment_id: &str,
+        snapshot: &TrackingSnapshot,
+        done: &PollDone,
+    ) -> StoreResult<ApplyOutcome>;
+
     /// Claims up to `limit` shipments due for polling, leasing them until `lease_until`.
     async fn claim_due_shipments(
         &self,

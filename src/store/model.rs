@@ -220,6 +220,34 @@ pub struct PollRecord {
     pub error: Option<String>,
 }
 
+/// What a successful poll knows before its snapshot is applied, so the next poll can be
+/// scheduled (and the lease released) in the apply's own transaction: one commit per poll.
+#[derive(Debug, Clone, Copy)]
+pub struct PollDone {
+    /// When the poll finished.
+    pub now: DateTime<Utc>,
+    /// Whether the shipment is fed by the carrier's push channel (polling is a fallback).
+    pub push_fed: bool,
+    /// The shortest gap the carrier accepts between two fetches of one shipment.
+    pub min_gap: std::time::Duration,
+}
+
+impl PollDone {
+    /// The poll record for a shipment whose status after the apply is `status`.
+    pub fn record(&self, status: carriers::Status) -> PollRecord {
+        let next = crate::engine::schedule::next_delay(status, self.push_fed, 0, None)
+            .map(|d| d.max(self.min_gap))
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| self.now + d);
+        PollRecord {
+            now: self.now,
+            next_poll_at: next,
+            failures: 0,
+            error: None,
+        }
+    }
+}
+
 /// A carrier webhook body to store.
 #[derive(Debug, Clone)]
 pub struct NewInboxItem {

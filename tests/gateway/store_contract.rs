@@ -11,8 +11,8 @@ use carriers::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::store::{
-    new_id, Eta, InboxState, Merchant, MerchantSettings, NewInboxItem, NewShipment, PollRecord,
-    Shipment, ShipmentFilter, Store, StoreError, UpdateSource,
+    new_id, Eta, InboxState, Merchant, MerchantSettings, NewInboxItem, NewShipment, PollDone,
+    PollRecord, Shipment, ShipmentFilter, Store, StoreError, UpdateSource,
 };
 
 use crate::common::db::{pg_store, stores, TestStore};
@@ -717,6 +717,79 @@ async fn polling_claims_are_leases() {
                 .unwrap()
                 .is_empty(),
             "[{n}]"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_poll_is_applied_and_recorded_in_one_go() {
+    for s in stores().await {
+        let n = s.name;
+        let acme = merchant(&s, "Acme").await;
+        let (sh, _) = register(&s, &new_shipment(&acme, CarrierId::Inpost, "Q1")).await;
+        let claimed = s.claim_due_shipments(at(1), at(6), 10).await.unwrap();
+        assert_eq!(ids(&claimed), vec![sh.id.clone()], "[{n}]");
+        s.record_poll(
+            &sh.id,
+            &PollRecord {
+                now: at(1),
+                next_poll_at: Some(at(1)),
+                failures: 3,
+                error: Some("timeout".into()),
+            },
+        )
+        .await
+        .unwrap();
+        s.claim_due_shipments(at(1), at(6), 10).await.unwrap();
+
+        // The apply changes the status; the poll record follows the new status (out for
+        // delivery: polled again within the hour), clears the failures and ends the lease.
+        let snap = snapshot(
+            "Q1",
+            vec![event(
+                "Q1",
+                Status::OutForDelivery,
+                "out_for_delivery",
+                "o",
+                2,
+            )],
+        );
+        let done = PollDone {
+            now: at(3),
+            push_fed: false,
+            min_gap: std::time::Duration::from_secs(3 * 3600),
+        };
+        let out = s.apply_poll(&sh.id, &snap, &done).await.unwrap();
+        assert!(out.status_change.is_some(), "[{n}]");
+        let row = shipment_now(&s, &sh.id).await;
+        assert_eq!(row.status, Status::OutForDelivery, "[{n}]");
+        assert_eq!(row.last_polled_at, Some(at(3)), "[{n}]");
+        assert_eq!((row.poll_failures, row.last_error), (0, None), "[{n}]");
+        // The carrier's per-shipment floor (3 h here) wins over the status interval.
+        assert_eq!(row.next_poll_at, Some(at(3 + 180)), "[{n}]");
+        assert_eq!(
+            ids(&s
+                .claim_due_shipments(at(3 + 180), at(3 + 185), 10)
+                .await
+                .unwrap()),
+            vec![sh.id.clone()],
+            "[{n}] lease released, due at the scheduled time"
+        );
+
+        // An unchanged answer records the poll too.
+        let done = PollDone {
+            now: at(200),
+            push_fed: false,
+            min_gap: std::time::Duration::ZERO,
+        };
+        let out = s.apply_poll(&sh.id, &snap, &done).await.unwrap();
+        assert!(!out.changed, "[{n}]");
+        let row = shipment_now(&s, &sh.id).await;
+        assert_eq!(row.last_polled_at, Some(at(200)), "[{n}]");
+        assert_eq!(
+            row.next_poll_at,
+            Some(at(230)),
+            "[{n}] out for delivery: 30 min"
         );
     }
 }
