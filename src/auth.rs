@@ -33,9 +33,10 @@ pub fn key_display_prefix(key: &str) -> String {
     key.chars().take(KEY_PREFIX.len() + 6).collect()
 }
 
-/// The authenticated merchant of a request.
+/// The authenticated merchant of a request (shared with the key cache: a cache hit costs a
+/// reference count, not a copy of the merchant's settings).
 #[derive(Debug, Clone)]
-pub struct AuthMerchant(pub Merchant);
+pub struct AuthMerchant(pub std::sync::Arc<Merchant>);
 
 impl FromRequestParts<AppState> for AuthMerchant {
     type Rejection = ApiError;
@@ -62,7 +63,11 @@ impl FromRequestParts<AppState> for AuthMerchant {
                 .map(AuthMerchant)
                 .ok_or_else(|| ApiError::Unauthorized("unknown or revoked API key".into()));
         }
-        let found = state.store.merchant_by_key_hash(&hash).await?;
+        let found = state
+            .store
+            .merchant_by_key_hash(&hash)
+            .await?
+            .map(std::sync::Arc::new);
         state.auth_cache.insert(hash, found.clone()).await;
         found
             .map(AuthMerchant)

@@ -116,7 +116,7 @@ impl<V: Clone + Send + Sync + Weigh + 'static> Versioned<V> {
 #[derive(Clone, Debug)]
 pub struct ApiBody {
     /// Owning merchant (another merchant's request is a miss, then a 404 from the store).
-    pub merchant_id: String,
+    pub merchant_id: std::sync::Arc<str>,
     /// `GET /v1/shipments/{id}` body.
     pub body: Bytes,
 }
@@ -168,7 +168,7 @@ impl ShipmentCache {
     /// The cached API body of a shipment, for its owner.
     pub async fn get(&self, id: &str, merchant_id: &str) -> Lookup<Bytes> {
         match self.api.get(id).await {
-            Lookup::Hit(b) if b.merchant_id == merchant_id => Lookup::Hit(b.body),
+            Lookup::Hit(b) if *b.merchant_id == *merchant_id => Lookup::Hit(b.body),
             // Not theirs: never served from here; the caller's store lookup answers 404.
             Lookup::Hit(_) => Lookup::Miss(u64::MAX),
             Lookup::Miss(t) => Lookup::Miss(t),
@@ -178,7 +178,7 @@ impl ShipmentCache {
     /// Stores an API body loaded after a miss.
     pub async fn fill(&self, id: &str, ticket: u64, merchant_id: &str, body: Bytes) {
         let value = ApiBody {
-            merchant_id: merchant_id.to_string(),
+            merchant_id: merchant_id.into(),
             body,
         };
         self.api.fill(id, ticket, value).await;

@@ -1,16 +1,50 @@
 //! Prometheus metrics: labelled counters and gauges kept in memory, rendered as text.
+//!
+//! Counters sit on the request path (every API request counts itself, every cache lookup
+//! too), so an increment of an existing series allocates nothing and takes only a shared
+//! lock: series are found by a hash of name and labels and bumped atomically. The exclusive
+//! lock is taken once per new series.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
-use std::sync::Mutex;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 
-/// A metric name with its sorted label pairs.
+/// A metric name with its label pairs.
 type Key = (&'static str, Vec<(&'static str, String)>);
+
+/// One counter series.
+struct Series {
+    name: &'static str,
+    labels: Vec<(&'static str, String)>,
+    value: AtomicU64,
+}
+
+impl Series {
+    fn is(&self, name: &str, labels: &[(&'static str, &str)]) -> bool {
+        self.name == name
+            && self.labels.len() == labels.len()
+            && self
+                .labels
+                .iter()
+                .zip(labels)
+                .all(|((k, v), (k2, v2))| k == k2 && v == v2)
+    }
+}
+
+fn series_hash(name: &str, labels: &[(&'static str, &str)]) -> u64 {
+    let mut h = DefaultHasher::new();
+    name.hash(&mut h);
+    labels.hash(&mut h);
+    h.finish()
+}
 
 /// The process's metrics.
 #[derive(Default)]
 pub struct Metrics {
-    counters: Mutex<BTreeMap<Key, u64>>,
+    /// Series by `series_hash` (a bucket holds the rare collisions).
+    counters: RwLock<HashMap<u64, Vec<Series>>>,
     gauges: Mutex<BTreeMap<Key, f64>>,
 }
 
@@ -63,13 +97,37 @@ const HELP: &[(&str, &str)] = &[
 impl Metrics {
     /// Adds `by` to a counter.
     pub fn inc_by(&self, name: &'static str, labels: &[(&'static str, &str)], by: u64) {
-        let key = (
-            name,
-            labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-        );
-        if let Ok(mut m) = self.counters.lock() {
-            *m.entry(key).or_default() += by;
+        let hash = series_hash(name, labels);
+        if let Ok(m) = self.counters.read() {
+            if let Some(s) = m
+                .get(&hash)
+                .and_then(|b| b.iter().find(|s| s.is(name, labels)))
+            {
+                s.value.fetch_add(by, Ordering::Relaxed);
+                return;
+            }
         }
+        let mut m = self.counters.write().unwrap_or_else(|p| p.into_inner());
+        let bucket = m.entry(hash).or_default();
+        match bucket.iter().find(|s| s.is(name, labels)) {
+            Some(s) => {
+                s.value.fetch_add(by, Ordering::Relaxed);
+            }
+            None => bucket.push(Series {
+                name,
+                labels: labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+                value: AtomicU64::new(by),
+            }),
+        }
+    }
+
+    /// Every counter series with its value, sorted.
+    fn counter_values(&self) -> BTreeMap<Key, u64> {
+        let m = self.counters.read().unwrap_or_else(|p| p.into_inner());
+        m.values()
+            .flatten()
+            .map(|s| ((s.name, s.labels.clone()), s.value.load(Ordering::Relaxed)))
+            .collect()
     }
 
     /// Adds one to a counter.
@@ -90,21 +148,16 @@ impl Metrics {
 
     /// A counter's current value (tests, the carriers endpoint).
     pub fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> u64 {
-        let key: Key = (
-            name,
-            labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-        );
-        self.counters
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).copied())
-            .unwrap_or(0)
+        let m = self.counters.read().unwrap_or_else(|p| p.into_inner());
+        m.get(&series_hash(name, labels))
+            .and_then(|b| b.iter().find(|s| s.is(name, labels)))
+            .map_or(0, |s| s.value.load(Ordering::Relaxed))
     }
 
     /// Renders the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters = self.counters.lock().map(|m| m.clone()).unwrap_or_default();
+        let counters = self.counter_values();
         let gauges = self.gauges.lock().map(|m| m.clone()).unwrap_or_default();
         // Every documented family, then any recorded one the table lacks: a metric that is
         // counted is always exported, documented or not.
@@ -170,6 +223,22 @@ mod tests {
         m.inc(
             "parcelgate_polls_total",
             &[("carrier", "dhl"), ("outcome", "ok")],
+        );
+        m.inc_by(
+            "parcelgate_polls_total",
+            &[("carrier", "dhl"), ("outcome", "x")],
+            5,
+        );
+        assert_eq!(
+            m.counter(
+                "parcelgate_polls_total",
+                &[("carrier", "dhl"), ("outcome", "ok")]
+            ),
+            2
+        );
+        assert_eq!(
+            m.counter("parcelgate_polls_total", &[("carrier", "dhl")]),
+            0
         );
         m.set("parcelgate_cache_entries", &[], 3.0);
         let text = m.render();

@@ -124,7 +124,11 @@ pub async fn get(
     AuthMerchant(m): AuthMerchant,
 ) -> ApiResult<axum::Json<MerchantView>> {
     // Re-read: the authentication cache may hold settings up to a minute old.
-    let m = state.store.merchant(&m.id).await?.unwrap_or(m);
+    let m = state
+        .store
+        .merchant(&m.id)
+        .await?
+        .unwrap_or_else(|| crate::store::Merchant::clone(&m));
     Ok(axum::Json(view(&state, m.id, m.name, m.settings)))
 }
 
@@ -138,7 +142,11 @@ pub async fn patch(
     AuthMerchant(m): AuthMerchant,
     ApiJson(p): ApiJson<SettingsPatch>,
 ) -> ApiResult<axum::Json<MerchantView>> {
-    let m = state.store.merchant(&m.id).await?.unwrap_or(m);
+    let m = state
+        .store
+        .merchant(&m.id)
+        .await?
+        .unwrap_or_else(|| crate::store::Merchant::clone(&m));
     let mut s = m.settings.clone();
     if let Some(v) = p.display_name {
         s.display_name = match v.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {

@@ -104,10 +104,8 @@ async fn count_requests(
     req: Request,
     next: Next,
 ) -> Response {
-    let route = path
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
+    let route = path.as_ref().map_or("unmatched", |p| p.as_str());
     let class = match resp.status().as_u16() {
         200..=299 => "2xx",
         300..=399 => "3xx",
@@ -116,7 +114,7 @@ async fn count_requests(
     };
     state.metrics.inc(
         "parcelgate_http_requests_total",
-        &[("route", &route), ("status", class)],
+        &[("route", route), ("status", class)],
     );
     resp
 }
