@@ -61,6 +61,9 @@ pub struct SharedState {
     pub ingest: crate::ingest::Ingest,
     /// Wakes the inbox worker (a webhook was stored).
     pub wake_inbox: Arc<Notify>,
+    /// Seals subscription signing secrets before they are stored, opens them to sign;
+    /// `Err` when the configured key is unusable (then nothing is sealed or signed).
+    pub sealer: Result<crate::dispatch::sealing::SecretSealer, String>,
 }
 
 impl AppState {
@@ -90,6 +93,16 @@ impl AppState {
             limiter.configure(carrier.id(), rl.per_second, rl.per_day);
         }
         let cache = ShipmentCache::new(config.cache.max_bytes);
+        // Config::load refuses a bad key; a config built in code reports it on use.
+        let sealer = crate::dispatch::sealing::SecretSealer::new(&config.callbacks.secrets_key)
+            .map_err(|e| e.to_string());
+        match &sealer {
+            Ok(s) if !s.is_sealing() => tracing::warn!(
+                "callbacks.secrets_key is not set: subscription signing secrets are stored unsealed"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "subscription secrets cannot be sealed"),
+        }
         AppState(Arc::new(SharedState {
             config: Arc::new(config),
             store: store.clone(),
@@ -107,6 +120,7 @@ impl AppState {
             wake_poller: Arc::new(Notify::new()),
             wake_inbox: Arc::new(Notify::new()),
             ingest: crate::ingest::Ingest::spawn(store),
+            sealer,
         }))
     }
 

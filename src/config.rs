@@ -185,6 +185,9 @@ pub struct CallbacksConfig {
     pub retry_schedule_ms: Vec<u64>,
     /// A subscription failing without a success for this many hours is disabled.
     pub disable_after_hours: u64,
+    /// Key (base64 of 32 bytes) that seals subscription signing secrets in the database;
+    /// empty: stored as they are (a warning at start-up).
+    pub secrets_key: Secret,
 }
 
 impl Default for CallbacksConfig {
@@ -201,6 +204,7 @@ impl Default for CallbacksConfig {
             poll_interval_ms: 200,
             retry_schedule_ms: crate::dispatch::schedule::DEFAULT_SCHEDULE_MS.to_vec(),
             disable_after_hours: 120,
+            secrets_key: Secret::default(),
         }
     }
 }
@@ -327,6 +331,8 @@ impl Config {
         };
         url::Url::parse(&self.public_url)
             .map_err(|e| invalid("public_url", format!("not a URL: {e}")))?;
+        crate::dispatch::sealing::SecretSealer::new(&self.callbacks.secrets_key)
+            .map_err(|e| invalid("callbacks.secrets_key", e.to_string()))?;
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
         {
             return Err(invalid(
@@ -423,5 +429,12 @@ mod tests {
         assert!(e.to_string().contains("database_url"), "{e}");
         let e = with(&[("lisen", "\"x\"")]).unwrap_err();
         assert!(e.to_string().contains("lisen"), "{e}");
+        let mut c = Config::default();
+        c.callbacks.secrets_key = Secret::new("c2hvcnQ=");
+        let e = c.validate().unwrap_err();
+        assert!(
+            e.to_string().contains("callbacks.secrets_key") && e.to_string().contains("5 bytes"),
+            "{e}"
+        );
     }
 }

@@ -121,9 +121,9 @@ impl SubscriptionView {
         }
     }
 
-    fn with_secret(s: &Subscription) -> Self {
+    fn with_secret(s: &Subscription, secret: String) -> Self {
         SubscriptionView {
-            secret: Some(s.secret.clone()),
+            secret: Some(secret),
             ..Self::of(s)
         }
     }
@@ -238,7 +238,12 @@ pub async fn create(
         carriers: carriers(b.carriers.unwrap_or_default())?,
         statuses: statuses(b.statuses.unwrap_or_default())?,
         enabled: b.enabled.unwrap_or(true),
-        secret: generate_secret(),
+        secret: String::new(),
+    };
+    let secret = generate_secret();
+    let new = NewSubscription {
+        secret: sealer(&state)?.seal(&secret),
+        ..new
     };
     if state.store.list_subscriptions(&m.id).await?.len() >= MAX_SUBSCRIPTIONS {
         return Err(ApiError::Conflict(format!(
@@ -248,9 +253,17 @@ pub async fn create(
     let sub = state.store.create_subscription(&new, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(SubscriptionView::with_secret(&sub)),
+        axum::Json(SubscriptionView::with_secret(&sub, secret)),
     )
         .into_response())
+}
+
+/// The secret sealer, or a 503 saying the operator's key is unusable.
+fn sealer(state: &AppState) -> ApiResult<&crate::dispatch::sealing::SecretSealer> {
+    state
+        .sealer
+        .as_ref()
+        .map_err(|e| ApiError::Unavailable(format!("subscription secrets cannot be stored: {e}")))
 }
 
 /// List callback endpoints (secrets are not shown).
@@ -341,18 +354,19 @@ pub async fn rotate_secret(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<SubscriptionView>> {
     let now = Utc::now();
+    let secret = generate_secret();
     let sub = state
         .store
         .rotate_subscription_secret(
             &m.id,
             &id,
-            &generate_secret(),
+            &sealer(&state)?.seal(&secret),
             now + chrono::Duration::hours(ROTATION_OVERLAP_HOURS),
             now,
         )
         .await?
         .ok_or_else(|| not_found(&id))?;
-    Ok(axum::Json(SubscriptionView::with_secret(&sub)))
+    Ok(axum::Json(SubscriptionView::with_secret(&sub, secret)))
 }
 
 /// The OpenAPI description of callbacks (merged by `api::extra_docs`).

@@ -10,6 +10,7 @@
 
 pub mod payload;
 pub mod schedule;
+pub mod sealing;
 pub mod sender;
 pub mod signing;
 pub mod ssrf;

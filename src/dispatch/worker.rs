@@ -143,7 +143,22 @@ async fn subscription(
         return sub.clone();
     }
     let sub = match state.store.subscription_by_id(id).await {
-        Ok(s) => s.map(Arc::new),
+        Ok(Some(s)) => match state
+            .sealer
+            .as_ref()
+            .map(|sealer| sealer.open_subscription(s))
+        {
+            Ok(Ok(s)) => Some(Arc::new(s)),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, subscription = id, "subscription secret unusable");
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, subscription = id, "subscription secrets cannot be opened");
+                None
+            }
+        },
+        Ok(None) => None,
         Err(e) => {
             tracing::error!(error = %e, subscription = id, "reading a subscription failed");
             None

@@ -206,8 +206,28 @@ async fn inpost_change_is_signed_and_verifiable(app: TestApp) {
         .verify(&hit.body, &hit.headers)
         .is_err());
 
-    // The log shows both, succeeded, with status and latency; GET never shows the secret.
+    // At rest: with a secrets key, neither secret is in the database in the clear.
     let sub_id = sub["id"].as_str().unwrap();
+    let stored = app
+        .state()
+        .store
+        .subscription_by_id(sub_id)
+        .await
+        .unwrap()
+        .unwrap();
+    if app.state().sealer.as_ref().unwrap().is_sealing() {
+        assert!(stored.secret.starts_with("enc1:"), "{}", stored.secret);
+        assert!(!stored.secret.contains(&new_secret[6..]));
+        let previous = stored.previous_secret.unwrap();
+        assert!(previous.starts_with("enc1:") && !previous.contains(&secret[6..]));
+    } else {
+        assert_eq!(
+            (stored.secret.as_str(), stored.previous_secret.as_deref()),
+            (new_secret.as_str(), Some(secret.as_str()))
+        );
+    }
+
+    // The log shows both, succeeded, with status and latency; GET never shows the secret.
     settled(&app, sub_id).await;
     let log: Value = app
         .get(&format!("/v1/subscriptions/{sub_id}/deliveries"))
@@ -245,10 +265,21 @@ async fn inpost_change_is_signed_and_verifiable_sqlite() {
     inpost_change_is_signed_and_verifiable(TestApp::start().await).await;
 }
 
+/// Seals subscription secrets at rest (base64 of 32 bytes).
+fn seal_secrets(c: &mut Config) {
+    c.callbacks.secrets_key = carriers::Secret::new("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+}
+
 #[tokio::test]
-async fn inpost_change_is_signed_and_verifiable_postgres() {
+async fn inpost_change_is_signed_and_verifiable_with_sealed_secrets_sqlite() {
+    let app = TestApp::start_with(db::sqlite_store().await, seal_secrets).await;
+    inpost_change_is_signed_and_verifiable(app).await;
+}
+
+#[tokio::test]
+async fn inpost_change_is_signed_and_verifiable_with_sealed_secrets_postgres() {
     if let Some(pg) = db::pg_store().await {
-        inpost_change_is_signed_and_verifiable(TestApp::start_with(pg, |_| {}).await).await;
+        inpost_change_is_signed_and_verifiable(TestApp::start_with(pg, seal_secrets).await).await;
     }
 }
 

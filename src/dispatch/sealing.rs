@@ -1,0 +1,156 @@
+//! Subscription signing secrets at rest: sealed with XChaCha20-Poly1305 under the operator's
+//! key (`PARCELGATE_CALLBACKS__SECRETS_KEY`) when one is configured.
+//!
+//! A signing secret cannot be hashed like an API key (the gateway must sign with it), so a
+//! copy of the database would let anyone forge callbacks. Sealed secrets are stored as
+//! `enc1:` + base64(nonce ‖ ciphertext); a row without that prefix is a plain secret from
+//! before a key was configured and is read as is, so turning sealing on needs no migration
+//! (rotating a subscription's secret re-stores it sealed).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use carriers::secret::Secret;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+
+use crate::store::Subscription;
+
+/// Prefix of a sealed secret.
+const SEALED: &str = "enc1:";
+/// XChaCha20 nonce length: random nonces of this size never repeat in practice.
+const NONCE_LEN: usize = 24;
+
+/// Why a secret could not be sealed or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The configured key is not 32 bytes of base64.
+    #[error(
+        "callbacks.secrets_key must be 32 bytes in base64 (e.g. `openssl rand -base64 32`): {0}"
+    )]
+    BadKey(String),
+    /// A sealed secret is stored but no key is configured.
+    #[error("a subscription secret is sealed but callbacks.secrets_key is not set")]
+    NoKey,
+    /// The stored value does not open with the configured key.
+    #[error(
+        "a subscription secret does not open with callbacks.secrets_key (wrong key or damaged row)"
+    )]
+    Damaged,
+}
+
+/// Seals and opens signing secrets.
+pub struct SecretSealer {
+    cipher: Option<XChaCha20Poly1305>,
+}
+
+impl SecretSealer {
+    /// A sealer over `key` (base64 of 32 bytes); an empty key seals nothing.
+    pub fn new(key: &Secret) -> Result<Self, SealError> {
+        if key.is_empty() {
+            return Ok(SecretSealer { cipher: None });
+        }
+        let bytes = STANDARD
+            .decode(key.expose().trim())
+            .map_err(|e| SealError::BadKey(e.to_string()))?;
+        if bytes.len() != 32 {
+            return Err(SealError::BadKey(format!("{} bytes", bytes.len())));
+        }
+        Ok(SecretSealer {
+            cipher: Some(XChaCha20Poly1305::new(Key::from_slice(&bytes))),
+        })
+    }
+
+    /// Whether secrets are sealed before they are stored.
+    pub fn is_sealing(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// The form of `secret` to store.
+    pub fn seal(&self, secret: &str) -> String {
+        let Some(cipher) = &self.cipher else {
+            return secret.to_string();
+        };
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        // Encryption with a valid key and nonce length cannot fail; an empty fallback would
+        // only ever show up as a secret that does not open, never as a plain copy.
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), secret.as_bytes())
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        format!("{SEALED}{}", STANDARD.encode(out))
+    }
+
+    /// The secret a stored value holds.
+    pub fn open(&self, stored: &str) -> Result<String, SealError> {
+        let Some(body) = stored.strip_prefix(SEALED) else {
+            return Ok(stored.to_string());
+        };
+        let cipher = self.cipher.as_ref().ok_or(SealError::NoKey)?;
+        let bytes = STANDARD.decode(body).map_err(|_| SealError::Damaged)?;
+        if bytes.len() <= NONCE_LEN {
+            return Err(SealError::Damaged);
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let plain = cipher
+            .decrypt(XNonce::from_slice(nonce), sealed)
+            .map_err(|_| SealError::Damaged)?;
+        String::from_utf8(plain).map_err(|_| SealError::Damaged)
+    }
+
+    /// A subscription as read from the store, with its secrets opened for signing.
+    pub fn open_subscription(&self, mut sub: Subscription) -> Result<Subscription, SealError> {
+        sub.secret = self.open(&sub.secret)?;
+        sub.previous_secret = sub
+            .previous_secret
+            .as_deref()
+            .map(|s| self.open(s))
+            .transpose()?;
+        Ok(sub)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Secret {
+        Secret::new(STANDARD.encode([7u8; 32]))
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key() {
+        let sealer = SecretSealer::new(&key()).expect("key");
+        let stored = sealer.seal("whsec_abc");
+        assert!(stored.starts_with("enc1:"), "{stored}");
+        assert!(!stored.contains("whsec_abc"));
+        assert_ne!(stored, sealer.seal("whsec_abc"), "a fresh nonce every time");
+        assert_eq!(sealer.open(&stored).expect("opens"), "whsec_abc");
+
+        let other = SecretSealer::new(&Secret::new(STANDARD.encode([8u8; 32]))).expect("key");
+        assert!(matches!(other.open(&stored), Err(SealError::Damaged)));
+        let none = SecretSealer::new(&Secret::default()).expect("no key");
+        assert!(matches!(none.open(&stored), Err(SealError::NoKey)));
+        let mut tampered = stored.clone();
+        tampered.pop();
+        tampered.push('A');
+        assert!(sealer.open(&tampered).is_err());
+    }
+
+    #[test]
+    fn without_a_key_secrets_stay_plain_and_old_plain_rows_still_open() {
+        let none = SecretSealer::new(&Secret::default()).expect("no key");
+        assert_eq!(none.seal("whsec_abc"), "whsec_abc");
+        let sealer = SecretSealer::new(&key()).expect("key");
+        assert_eq!(sealer.open("whsec_plain").expect("plain"), "whsec_plain");
+    }
+
+    #[test]
+    fn a_bad_key_is_refused_with_what_is_wrong() {
+        let short = SecretSealer::new(&Secret::new(STANDARD.encode([1u8; 16])));
+        assert!(matches!(short, Err(SealError::BadKey(m)) if m.contains("16 bytes")));
+        assert!(SecretSealer::new(&Secret::new("not base64!")).is_err());
+    }
+}
