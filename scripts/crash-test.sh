@@ -20,8 +20,15 @@ done
 if $dev; then
   # The dev profile: `cargo test` has already built most of it, so CI pays seconds, not minutes.
   cargo build --bench crash
+  # The crash bench's own executable: the build also reports the gateway binary it drives,
+  # in no fixed order, so pick the artifact whose target is named "crash".
   helper=$(cargo build --bench crash --message-format=json 2>/dev/null \
+    | grep '"kind":\["bench"\]' | grep '"name":"crash"' \
     | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+  if [[ -z "$helper" ]]; then
+    echo "crash-test: could not find the crash bench executable" >&2
+    exit 1
+  fi
   exec "$helper" "${args[@]}"
 else
   exec cargo bench --bench crash -- "${args[@]}"
