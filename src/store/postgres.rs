@@ -22,7 +22,7 @@ use sqlx::{Postgres, Row, Transaction};
 use super::apply::outcome;
 use super::codec;
 use super::*;
-use crate::engine::{merge_snapshot, CurrentState};
+use crate::engine::merge_snapshot;
 
 /// Connections per process unless the caller asks for another number.
 pub const DEFAULT_POOL_SIZE: u32 = 16;
@@ -630,19 +630,7 @@ impl PgStore {
             .iter()
             .map(event_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        let state = CurrentState {
-            status: shipment.status,
-            substatus: shipment.substatus.clone(),
-            events,
-            details: shipment.details.clone(),
-            carrier_eta: shipment
-                .eta
-                .filter(|e| e.source == EtaSource::Carrier)
-                .map(|e| carriers::EtaWindow {
-                    from: e.from,
-                    to: e.to,
-                }),
-        };
+        let state = super::apply::current_state(&shipment, events);
         let plan = merge_snapshot(&state, snapshot);
         let push_at = (source == UpdateSource::Push).then_some(now);
         if plan.is_noop() {

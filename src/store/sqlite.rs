@@ -16,7 +16,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::codec;
 use super::*;
-use crate::engine::{merge_snapshot, CurrentState};
+use crate::engine::merge_snapshot;
 
 /// Microseconds since the epoch: how SQLite stores instants here (the one conversion
 /// every SQLite file of the store uses).
@@ -626,19 +626,7 @@ impl SqliteStore {
             .iter()
             .map(event_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        let state = CurrentState {
-            status: shipment.status,
-            substatus: shipment.substatus.clone(),
-            events,
-            details: shipment.details.clone(),
-            carrier_eta: shipment
-                .eta
-                .filter(|e| e.source == EtaSource::Carrier)
-                .map(|e| carriers::EtaWindow {
-                    from: e.from,
-                    to: e.to,
-                }),
-        };
+        let state = super::apply::current_state(&shipment, events);
         let plan = merge_snapshot(&state, snapshot);
         let push_at = (source == UpdateSource::Push).then_some(ts(now));
         if plan.is_noop() {
