@@ -127,9 +127,8 @@ impl Dists {
         normalize(&mut self.hours);
         normalize(&mut self.wd);
         normalize(&mut self.first_scan);
-        let h = |p: &[(i64, u64)], q: f64| {
-            nearest_rank(p, q).map(|b| hours(representative_minutes(b)))
-        };
+        let h =
+            |p: &[(i64, u64)], q: f64| nearest_rank(p, q).map(|b| hours(representative_minutes(b)));
         Figures {
             hours: (h(&self.hours, 0.5), h(&self.hours, 0.9)),
             wd: (nearest_rank(&self.wd, 0.5), nearest_rank(&self.wd, 0.9)),

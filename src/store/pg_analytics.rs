@@ -236,14 +236,15 @@ pub(super) async fn forget_facts(
     merchant_id: &str,
     shipment_id: &str,
 ) -> StoreResult<()> {
-    let old = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1 AND merchant_id = $2")
-        .bind(shipment_id)
-        .bind(merchant_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(facts_from_row)
-        .transpose()?;
+    let old =
+        sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1 AND merchant_id = $2")
+            .bind(shipment_id)
+            .bind(merchant_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .as_ref()
+            .map(facts_from_row)
+            .transpose()?;
     if let Some(old) = old {
         apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
     }

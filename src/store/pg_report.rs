@@ -7,7 +7,7 @@ use sqlx::{PgConnection, Row};
 
 use super::analytics::{FactsQuery, FactsSummary, Metric};
 use super::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
-use super::rollup::{COUNTER_COLUMNS, HistKey};
+use super::rollup::{HistKey, COUNTER_COLUMNS};
 use super::{StoreError, StoreResult};
 use crate::analytics::buckets::bucket_of;
 

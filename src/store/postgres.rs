@@ -423,11 +423,12 @@ impl Store for PgStore {
         // of the report rollups leaves in the same transaction, after the shipment row is
         // locked so no apply rewrites the facts in between.
         let mut tx = self.pool.begin().await?;
-        let found = sqlx::query("SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2 FOR UPDATE")
-            .bind(id)
-            .bind(merchant_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found =
+            sqlx::query("SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2 FOR UPDATE")
+                .bind(id)
+                .bind(merchant_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if found.is_none() {
             return Ok(false);
         }

@@ -40,7 +40,15 @@ pub type DayKey = (String, String, String, String, String, String);
 
 /// Key of a `report_hist` row: merchant, dimension (`s` service, `l` lane, `w` week), month
 /// (`YYYY-MM`, UTC), carrier, group value, metric tag, bucket.
-pub type HistKey = (String, &'static str, String, String, String, &'static str, i64);
+pub type HistKey = (
+    String,
+    &'static str,
+    String,
+    String,
+    String,
+    &'static str,
+    i64,
+);
 
 /// A signed change to both rollups (zero entries dropped), keys sorted.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -293,7 +301,13 @@ pub struct Summer {
 
 impl Summer {
     /// Adds `sign` times a group's counters (in [`COUNTER_COLUMNS`] order).
-    pub fn counters(&mut self, carrier: String, group: String, values: [i64; N_COUNTERS], sign: i64) {
+    pub fn counters(
+        &mut self,
+        carrier: String,
+        group: String,
+        values: [i64; N_COUNTERS],
+        sign: i64,
+    ) {
         let row = self.counters.entry((carrier, group)).or_default();
         for (acc, v) in row.iter_mut().zip(values) {
             *acc += sign * v;
@@ -301,8 +315,18 @@ impl Summer {
     }
 
     /// Adds `sign × n` samples of `value` (already bucketed for hour metrics).
-    pub fn histogram(&mut self, carrier: String, group: String, metric: Metric, value: i64, n: i64) {
-        *self.hist.entry((carrier, group, metric, value)).or_default() += n;
+    pub fn histogram(
+        &mut self,
+        carrier: String,
+        group: String,
+        metric: Metric,
+        value: i64,
+        n: i64,
+    ) {
+        *self
+            .hist
+            .entry((carrier, group, metric, value))
+            .or_default() += n;
     }
 
     /// The summed rows; groups without shipments and empty buckets are left out.

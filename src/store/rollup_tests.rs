@@ -5,7 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::*;
 
 fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid")
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("valid")
 }
 
 fn piece(from: DateTime<Utc>, to: DateTime<Utc>, sign: i64) -> Piece {
@@ -57,7 +59,10 @@ fn edges_are_added_or_subtracted_whichever_is_smaller() {
     let p = plan(t(2025, 12, 1, 0), t(2026, 2, 1, 0), Grain::Month);
     assert_eq!(p.span, span("2025-12", "2026-02"));
     assert!(p.raw.is_empty());
-    assert_eq!(plan(t(2026, 2, 1, 0), t(2026, 1, 1, 0), Grain::Day), Plan::default());
+    assert_eq!(
+        plan(t(2026, 2, 1, 0), t(2026, 1, 1, 0), Grain::Day),
+        Plan::default()
+    );
 }
 
 #[test]
@@ -85,7 +90,11 @@ fn the_plan_covers_the_range_exactly() {
                         n += r.sign;
                     }
                 }
-                assert_eq!(n, i64::from(from <= h && h < to), "{from}..{to} {grain:?} {h}");
+                assert_eq!(
+                    n,
+                    i64::from(from <= h && h < to),
+                    "{from}..{to} {grain:?} {h}"
+                );
                 h += Duration::hours(1);
             }
         }
