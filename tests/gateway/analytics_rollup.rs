@@ -171,8 +171,13 @@ async fn the_rollup_backed_report_equals_the_raw_facts_report() {
             assert!(s.delete_shipment(&m.id, id).await.unwrap());
         }
         let after = s.facts_between(&m.id, lo, hi).await.unwrap();
-        assert!(after.iter().all(|f| !gone.contains(&f.shipment_id.as_str())));
-        assert!(after.len() > before.len(), "[{n}] first updates after the cut-off");
+        assert!(after
+            .iter()
+            .all(|f| !gone.contains(&f.shipment_id.as_str())));
+        assert!(
+            after.len() > before.len(),
+            "[{n}] first updates after the cut-off"
+        );
         let changed = after.iter().filter(|f| !before.contains(f)).count();
         assert!(changed > 30, "[{n}] {changed} facts rows changed");
 
