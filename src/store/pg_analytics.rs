@@ -296,6 +296,9 @@ impl AnalyticsStore for PgStore {
 
     async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
+        // One delta for the whole call, written once at the end: sorted keys, like a single
+        // apply, so an import and concurrent applies lock rollup rows in the same order.
+        let mut delta = RollupDelta::default();
         for chunk in rows.chunks(5000) {
             macro_rules! col {
                 ($f:expr) => {
@@ -339,7 +342,6 @@ impl AnalyticsStore for PgStore {
                 .bind(&ids)
                 .fetch_all(&mut *tx)
                 .await?;
-            let mut delta = RollupDelta::default();
             for r in &replaced {
                 delta.add(&facts_from_row(r)?, -1);
             }
@@ -347,8 +349,8 @@ impl AnalyticsStore for PgStore {
                 delta.add(f, 1);
             }
             upsert_facts(&mut tx, &facts).await?;
-            apply_rollup(&mut tx, &delta).await?;
         }
+        apply_rollup(&mut tx, &delta).await?;
         let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
         bump(&mut tx, &rollup_counts(&facts)).await?;
         tx.commit().await?;
