@@ -52,6 +52,22 @@ pub fn max_error_minutes(minutes: i64) -> f64 {
     (hi - lo) as f64 / 2.0
 }
 
+/// The same bucketing as an SQL expression over an integer column (the CASE ladder the
+/// migration's backfill spells out), for stores that bucket raw facts server-side.
+pub fn bucket_sql(column: &str) -> String {
+    let mut sql = format!("CASE WHEN {column} < 0 THEN 0 WHEN {column} < {LINEAR} THEN {column}");
+    for e in 1..=40 {
+        sql.push_str(&format!(
+            " WHEN {column} < {} THEN {} + {column} / {}",
+            1i64 << (e + 6),
+            SUB_BUCKETS * e,
+            1i64 << e
+        ));
+    }
+    sql.push_str(" END");
+    sql
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,7 +110,7 @@ pub struct GroupCounters {
 }
 
 /// Which distribution a histogram row belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Metric {
     /// Transit first scan → delivery; values are `analytics::buckets` of minutes.
     TransitHours,

@@ -1,6 +1,9 @@
 //! The carrier report's rollups on PostgreSQL: writing a `RollupDelta` (two `UNNEST`
 //! upserts, keys sorted) and answering a report from `report_days` / `report_hist` plus the
-//! raw-facts pieces of `rollup::plan`.
+//! raw-facts pieces of `rollup::plan` (bucketed in SQL, so a raw piece returns buckets, not
+//! one row per distinct minute).
+
+use std::sync::LazyLock;
 
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{PgConnection, Row};
@@ -9,7 +12,7 @@ use super::analytics::{FactsQuery, FactsSummary, Metric};
 use super::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
 use super::rollup::{HistKey, COUNTER_COLUMNS};
 use super::{StoreError, StoreResult};
-use crate::analytics::buckets::bucket_of;
+use crate::analytics::buckets::bucket_sql;
 
 /// Adds a delta to both rollups.
 pub(super) async fn apply_rollup(conn: &mut PgConnection, d: &RollupDelta) -> StoreResult<()> {
@@ -139,22 +142,33 @@ async fn rollup_counters(pool: &PgPool, q: &FactsQuery, p: &Plan) -> StoreResult
     .await?)
 }
 
+/// One row per carrier, group and metric, the distribution as two arrays (bucket values and
+/// counts): a lane report's ~100,000 buckets arrive as ~2,000 rows.
 async fn rollup_hist(pool: &PgPool, q: &FactsQuery, p: &Plan) -> StoreResult<Vec<PgRow>> {
     let Some((a, b)) = &p.span else {
         return Ok(Vec::new());
     };
-    Ok(sqlx::query(
-        "SELECT carrier, CASE WHEN $1::TEXT = 'carrier' THEN '' ELSE grp END AS grp, metric, \
+    // Enough memory to sum a lane report's buckets in one in-memory hash table (the default
+    // 4 MB spills it to disk); local to this read-only transaction.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL work_mem = '64MB'")
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT carrier, grp, metric, array_agg(bucket) AS buckets, array_agg(n) AS ns FROM \
+         (SELECT carrier, CASE WHEN $1::TEXT = 'carrier' THEN '' ELSE grp END AS grp, metric, \
          bucket, SUM(n)::BIGINT AS n FROM report_hist WHERE merchant_id = $2 AND dim = $3 \
-         AND month >= $4 AND month < $5 GROUP BY 1, 2, 3, 4",
+         AND month >= $4 AND month < $5 GROUP BY 1, 2, 3, 4) x GROUP BY 1, 2, 3",
     )
     .bind(q.group_by.as_str())
     .bind(&q.merchant_id)
     .bind(hist_dim(q.group_by))
     .bind(a)
     .bind(b)
-    .fetch_all(pool)
-    .await?)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 async fn raw_counters(pool: &PgPool, q: &FactsQuery, piece: &Piece) -> StoreResult<Vec<PgRow>> {
@@ -176,76 +190,87 @@ async fn raw_counters(pool: &PgPool, q: &FactsQuery, piece: &Piece) -> StoreResu
     .await?)
 }
 
-/// Exact values (minutes, working days) of a raw piece; bucketed by the caller.
+/// A raw piece's distributions, bucketed in SQL (`buckets::bucket_sql`), in the shape of
+/// [`rollup_hist`].
+static RAW_HIST: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}, v AS (SELECT carrier, grp, 'h' AS metric, ({})::BIGINT AS b FROM f \
+         WHERE transit_minutes IS NOT NULL \
+         UNION ALL SELECT carrier, grp, 'w', transit_wd::BIGINT FROM f \
+         WHERE transit_wd IS NOT NULL \
+         UNION ALL SELECT carrier, grp, 's', ({})::BIGINT FROM f \
+         WHERE first_scan_minutes IS NOT NULL) \
+         SELECT carrier, grp, metric, array_agg(b) AS buckets, array_agg(n) AS ns FROM \
+         (SELECT carrier, grp, metric, b, COUNT(*) AS n FROM v GROUP BY 1, 2, 3, 4) x \
+         GROUP BY 1, 2, 3",
+        raw_scope!().trim_end(),
+        bucket_sql("transit_minutes"),
+        bucket_sql("first_scan_minutes"),
+    )
+});
+
 async fn raw_hist(pool: &PgPool, q: &FactsQuery, piece: &Piece) -> StoreResult<Vec<PgRow>> {
-    Ok(sqlx::query(concat!(
-        raw_scope!(),
-        "SELECT carrier, grp, 'h' AS metric, transit_minutes AS v, COUNT(*) AS n FROM f \
-         WHERE transit_minutes IS NOT NULL GROUP BY carrier, grp, transit_minutes \
-         UNION ALL SELECT carrier, grp, 'w', transit_wd, COUNT(*) FROM f \
-         WHERE transit_wd IS NOT NULL GROUP BY carrier, grp, transit_wd \
-         UNION ALL SELECT carrier, grp, 's', first_scan_minutes, COUNT(*) FROM f \
-         WHERE first_scan_minutes IS NOT NULL GROUP BY carrier, grp, first_scan_minutes"
-    ))
-    .bind(q.group_by.as_str())
-    .bind(&q.merchant_id)
-    .bind(piece.from)
-    .bind(piece.to)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query(RAW_HIST.as_str())
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(piece.from)
+        .bind(piece.to)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Every raw piece's rows, with the piece's sign.
+async fn raw_all<'a, F, Fut>(pieces: &'a [Piece], fetch: F) -> StoreResult<Vec<(i64, PgRow)>>
+where
+    F: Fn(&'a Piece) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Vec<PgRow>>>,
+{
+    let mut out = Vec::new();
+    for piece in pieces {
+        out.extend(fetch(piece).await?.into_iter().map(|r| (piece.sign, r)));
+    }
+    Ok(out)
+}
+
+fn add_hist(sum: &mut Summer, r: &PgRow, sign: i64) -> StoreResult<()> {
+    let tag: String = r.try_get("metric")?;
+    let buckets: Vec<i64> = r.try_get("buckets")?;
+    let counts: Vec<i64> = r.try_get("ns")?;
+    sum.histograms(
+        r.try_get("carrier")?,
+        r.try_get("grp")?,
+        metric(&tag)?,
+        &buckets,
+        &counts,
+        sign,
+    );
+    Ok(())
 }
 
 fn metric(tag: &str) -> StoreResult<Metric> {
     Metric::from_tag(tag).ok_or_else(|| StoreError::Corrupt(format!("metric {tag:?}")))
 }
 
-/// The report's counters and distributions: rollup periods plus signed raw pieces.
+/// The report's counters and distributions: rollup periods plus signed raw pieces, the four
+/// reads concurrently on pooled connections.
 pub(super) async fn summary(pool: &PgPool, q: &FactsQuery) -> StoreResult<FactsSummary> {
     let days = plan(q.from, q.to, Grain::Day);
     let months = plan(q.from, q.to, Grain::Month);
-    let (counter_rows, hist_rows) = tokio::try_join!(
+    let (counter_rows, hist_rows, raw_counter_rows, raw_hist_rows) = tokio::try_join!(
         rollup_counters(pool, q, &days),
-        rollup_hist(pool, q, &months)
+        rollup_hist(pool, q, &months),
+        raw_all(&days.raw, |p| raw_counters(pool, q, p)),
+        raw_all(&months.raw, |p| raw_hist(pool, q, p)),
     )?;
     let mut sum = Summer::default();
-    for r in &counter_rows {
-        let (carrier, grp, v) = counters_of(r)?;
-        sum.counters(carrier, grp, v, 1);
+    let counter_rows = counter_rows.into_iter().map(|r| (1, r));
+    for (sign, r) in counter_rows.chain(raw_counter_rows) {
+        let (carrier, grp, v) = counters_of(&r)?;
+        sum.counters(carrier, grp, v, sign);
     }
-    for r in &hist_rows {
-        let tag: String = r.try_get("metric")?;
-        sum.histogram(
-            r.try_get("carrier")?,
-            r.try_get("grp")?,
-            metric(&tag)?,
-            r.try_get("bucket")?,
-            r.try_get("n")?,
-        );
-    }
-    for piece in &days.raw {
-        for r in &raw_counters(pool, q, piece).await? {
-            let (carrier, grp, v) = counters_of(r)?;
-            sum.counters(carrier, grp, v, piece.sign);
-        }
-    }
-    for piece in &months.raw {
-        for r in &raw_hist(pool, q, piece).await? {
-            let tag: String = r.try_get("metric")?;
-            let metric = metric(&tag)?;
-            let v = i64::from(r.try_get::<i32, _>("v")?);
-            let value = match metric {
-                Metric::TransitWorkingDays => v,
-                _ => bucket_of(v),
-            };
-            let n: i64 = r.try_get("n")?;
-            sum.histogram(
-                r.try_get("carrier")?,
-                r.try_get("grp")?,
-                metric,
-                value,
-                piece.sign * n,
-            );
-        }
+    let hist_rows = hist_rows.into_iter().map(|r| (1, r));
+    for (sign, r) in hist_rows.chain(raw_hist_rows) {
+        add_hist(&mut sum, &r, sign)?;
     }
     let (counters, histograms) = sum.finish();
     Ok(FactsSummary {

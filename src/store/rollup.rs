@@ -8,7 +8,7 @@
 //! minus the old row's, so a rollup row always equals the sum over the facts it covers. Keys
 //! are sorted (a `BTreeMap`), so concurrent transactions lock rollup rows in one order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
@@ -296,7 +296,7 @@ fn edge(
 #[derive(Debug, Default)]
 pub struct Summer {
     counters: BTreeMap<(String, String), [i64; N_COUNTERS]>,
-    hist: BTreeMap<(String, String, Metric, i64), i64>,
+    hist: BTreeMap<(String, String), HashMap<(Metric, i64), i64>>,
 }
 
 impl Summer {
@@ -325,8 +325,26 @@ impl Summer {
     ) {
         *self
             .hist
-            .entry((carrier, group, metric, value))
+            .entry((carrier, group))
+            .or_default()
+            .entry((metric, value))
             .or_default() += n;
+    }
+
+    /// Adds `sign ×` a group's whole distribution: bucket values and their counts.
+    pub fn histograms(
+        &mut self,
+        carrier: String,
+        group: String,
+        metric: Metric,
+        values: &[i64],
+        counts: &[i64],
+        sign: i64,
+    ) {
+        let dist = self.hist.entry((carrier, group)).or_default();
+        for (v, n) in values.iter().zip(counts) {
+            *dist.entry((metric, *v)).or_default() += sign * n;
+        }
     }
 
     /// The summed rows; groups without shipments and empty buckets are left out.
@@ -352,18 +370,20 @@ impl Summer {
                 first_scan_minutes: v[11],
             })
             .collect();
-        let histograms = self
-            .hist
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|((carrier, group, metric, value), n)| HistogramRow {
-                carrier,
-                group,
-                metric,
-                value,
-                count: n as u64,
-            })
-            .collect();
+        let mut histograms = Vec::new();
+        for ((carrier, group), dist) in self.hist {
+            for ((metric, value), n) in dist {
+                if n > 0 {
+                    histograms.push(HistogramRow {
+                        carrier: carrier.clone(),
+                        group: group.clone(),
+                        metric,
+                        value,
+                        count: n as u64,
+                    });
+                }
+            }
+        }
         (counters, histograms)
     }
 }
