@@ -1,7 +1,8 @@
 //! Analytics benchmark: writes N synthetic shipments (default 1,000,000, all delivered or
 //! finished within one quarter, for one merchant) into a PostgreSQL database with the history
-//! generator's bulk path, then times the carrier report over that quarter for every grouping,
-//! and the ETA lookup `apply_snapshot` makes on the hot path. Run by
+//! generator's bulk path (facts and report rollups), then times the carrier report over that
+//! quarter for every grouping (and over an unaligned range, which reads raw facts at its
+//! edges), and the ETA lookup `apply_snapshot` makes on the hot path. Run by
 //! `scripts/bench-analytics.sh`; prints a small report.
 //!
 //! Environment: `BENCH_DATABASE_URL` (a database this benchmark may fill; required),
@@ -109,6 +110,8 @@ async fn main() {
             "VACUUM ANALYZE shipments",
             "VACUUM ANALYZE shipment_facts",
             "VACUUM ANALYZE lane_transit",
+            "VACUUM ANALYZE report_days",
+            "VACUUM ANALYZE report_hist",
         ] {
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(&mut conn)
@@ -130,32 +133,63 @@ async fn main() {
         "database: {} shipments of the benchmark merchant, {} delivered",
         facts.0, facts.1
     );
+    // What the report reads instead of one row per shipment.
+    let days: i64 = sqlx::query("SELECT COUNT(*) FROM report_days WHERE merchant_id = $1")
+        .bind(&merchant_id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get(0);
+    let hist = sqlx::query(
+        "SELECT dim, COUNT(*) FROM report_hist WHERE merchant_id = $1 GROUP BY dim ORDER BY dim",
+    )
+    .bind(&merchant_id)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let hist: Vec<String> = hist
+        .iter()
+        .map(|r| format!("{}={}", r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect();
+    println!(
+        "rollups: report_days {days} rows; report_hist rows by dimension (l lane, s service, \
+         w week) {}",
+        hist.join(" ")
+    );
 
-    for group_by in [
-        GroupBy::Carrier,
-        GroupBy::Service,
-        GroupBy::Lane,
-        GroupBy::Week,
-    ] {
-        let report = carrier_report(&store, &merchant_id, quarter, group_by)
-            .await
-            .unwrap(); // warm-up
-        let mut samples = Vec::new();
-        for _ in 0..runs {
-            let t = Instant::now();
-            let r = carrier_report(&store, &merchant_id, quarter, group_by)
+    // The quarter is aligned to the rollups' grain (all rollup rows); the second range cuts
+    // a day and a month at each end (whole periods minus or plus raw facts there).
+    let unaligned = Range {
+        from: Utc.with_ymd_and_hms(2026, 1, 7, 13, 37, 0).unwrap(),
+        to: Utc.with_ymd_and_hms(2026, 3, 2, 5, 11, 0).unwrap(),
+    };
+    for (label, range) in [("quarter", quarter), ("unaligned", unaligned)] {
+        for group_by in [
+            GroupBy::Carrier,
+            GroupBy::Service,
+            GroupBy::Lane,
+            GroupBy::Week,
+        ] {
+            let report = carrier_report(&store, &merchant_id, range, group_by)
                 .await
-                .unwrap();
-            samples.push(t.elapsed());
-            assert_eq!(r.rows.len(), report.rows.len());
+                .unwrap(); // warm-up
+            let mut samples = Vec::new();
+            for _ in 0..runs {
+                let t = Instant::now();
+                let r = carrier_report(&store, &merchant_id, range, group_by)
+                    .await
+                    .unwrap();
+                samples.push(t.elapsed());
+                assert_eq!(r.rows.len(), report.rows.len());
+            }
+            let covered: i64 = report.rows.iter().map(|r| r.shipments).sum();
+            println!(
+                "{label:<9} report group_by={:<8} {:>5} rows over {covered} shipments: {}",
+                group_by.as_str(),
+                report.rows.len(),
+                stats(samples)
+            );
         }
-        let covered: i64 = report.rows.iter().map(|r| r.shipments).sum();
-        println!(
-            "quarter report group_by={:<8} {:>5} rows over {covered} shipments: {}",
-            group_by.as_str(),
-            report.rows.len(),
-            stats(samples)
-        );
     }
     if let Some(r) = carrier_report(&store, &merchant_id, quarter, GroupBy::Carrier)
         .await

@@ -1,7 +1,9 @@
-//! Courier performance analytics: per-shipment facts, the carrier report (JSON and CSV),
-//! exact percentiles, and the ETA backtest.
+//! Courier performance analytics: per-shipment facts, the carrier report (JSON and CSV) and
+//! its exact reference, percentiles and hour buckets, and the ETA backtest.
 
 pub mod backtest;
+pub mod buckets;
+pub mod exact;
 pub mod facts;
 pub mod percentile;
 pub mod report;

@@ -1,17 +1,25 @@
 //! The carrier report: courier performance per carrier (and service, lane or week) over a
-//! merchant's shipments registered in a date range, computed from `shipment_facts`.
+//! merchant's shipments registered in a date range, computed from the report rollups
+//! (`store::rollup`: counters per UTC day, distributions per UTC month), which are sums of
+//! `shipment_facts` kept in the same transaction as every facts write.
 //!
-//! Percentiles are exact nearest-rank percentiles (see `analytics::percentile`) of the
-//! stored values, with one documented approximation: hour figures are computed on 6-minute
-//! buckets (tenths of an hour) and reported as the bucket's lower bound, so a reported p50
-//! or p90 in hours is at most 0.1 h (6 minutes) below the exact value. Working-day
-//! percentiles are exact.
+//! Exactness. Every count, rate, mean and ETA figure is exact: counters sum exactly, and a
+//! partial day or month at an unaligned range edge is read from the raw facts (added, or the
+//! whole period minus the raw part outside the range). Working-day percentiles are exact
+//! nearest-rank percentiles (see `analytics::percentile`). Hour percentiles (transit, time
+//! to first scan) are nearest-rank percentiles over relative-error buckets of whole minutes
+//! (`analytics::buckets`: exact below 64 minutes, then 32 buckets per power of two), reported
+//! as the bucket's middle and rounded to 0.1 h: with `x` the exact nearest-rank percentile of
+//! the stored minutes, the reported value is within `x / 64 + 0.05 h` of `x` (1.6 % plus the
+//! rounding). `analytics::exact` computes the same report from raw facts with no buckets,
+//! and the store contract tests check the two agree within that bound.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::buckets::representative_minutes;
 use super::percentile::{nearest_rank, normalize};
 use crate::store::analytics::{FactsQuery, GroupBy, GroupCounters, Metric};
 use crate::store::{AnalyticsStore, StoreResult};
@@ -38,7 +46,7 @@ pub struct CarrierStats {
     pub shipments: i64,
     /// Of those, delivered.
     pub delivered: i64,
-    /// Median first scan → delivery, hours (6-minute resolution).
+    /// Median first scan → delivery, hours (within 1.6 % + 0.05 h, see the module docs).
     pub transit_hours_p50: Option<f64>,
     /// 90th percentile first scan → delivery, hours.
     pub transit_hours_p90: Option<f64>,
@@ -97,21 +105,50 @@ struct Dists {
     first_scan: Vec<(i64, u64)>,
 }
 
-fn stats(c: &GroupCounters, d: &mut Dists, group_by: GroupBy) -> CarrierStats {
-    normalize(&mut d.hours);
-    normalize(&mut d.wd);
-    normalize(&mut d.first_scan);
-    let tenths = |p: &[(i64, u64)], q: f64| nearest_rank(p, q).map(|v| v as f64 / 10.0);
+/// A group's percentile figures, in the report's units.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Figures {
+    /// Transit hours p50, p90.
+    pub hours: (Option<f64>, Option<f64>),
+    /// Transit working days p50, p90.
+    pub wd: (Option<i64>, Option<i64>),
+    /// Time to first scan p50, hours.
+    pub first_scan_p50: Option<f64>,
+}
+
+/// Hours (rounded to 0.1) of a number of minutes.
+pub(crate) fn hours(minutes: f64) -> f64 {
+    round(minutes / 60.0, 1)
+}
+
+impl Dists {
+    /// Percentiles of bucketed hour figures and exact working days.
+    fn figures(&mut self) -> Figures {
+        normalize(&mut self.hours);
+        normalize(&mut self.wd);
+        normalize(&mut self.first_scan);
+        let h =
+            |p: &[(i64, u64)], q: f64| nearest_rank(p, q).map(|b| hours(representative_minutes(b)));
+        Figures {
+            hours: (h(&self.hours, 0.5), h(&self.hours, 0.9)),
+            wd: (nearest_rank(&self.wd, 0.5), nearest_rank(&self.wd, 0.9)),
+            first_scan_p50: h(&self.first_scan, 0.5),
+        }
+    }
+}
+
+/// One report row from a group's counters and percentile figures.
+pub(crate) fn stats(c: &GroupCounters, p: &Figures, group_by: GroupBy) -> CarrierStats {
     CarrierStats {
         carrier: c.carrier.clone(),
         group: (group_by != GroupBy::Carrier).then(|| c.group.clone()),
         shipments: c.shipments,
         delivered: c.delivered,
-        transit_hours_p50: tenths(&d.hours, 0.5),
-        transit_hours_p90: tenths(&d.hours, 0.9),
-        transit_working_days_p50: nearest_rank(&d.wd, 0.5),
-        transit_working_days_p90: nearest_rank(&d.wd, 0.9),
-        time_to_first_scan_hours_p50: tenths(&d.first_scan, 0.5),
+        transit_hours_p50: p.hours.0,
+        transit_hours_p90: p.hours.1,
+        transit_working_days_p50: p.wd.0,
+        transit_working_days_p90: p.wd.1,
+        time_to_first_scan_hours_p50: p.first_scan_p50,
         time_to_first_scan_hours_avg: (c.scanned > 0)
             .then(|| round(c.first_scan_minutes as f64 / c.scanned as f64 / 60.0, 2)),
         on_time_rate: ratio(c.on_time, c.with_eta),
@@ -146,9 +183,9 @@ pub async fn carrier_report(
     for h in summary.histograms {
         let d = dists.entry((h.carrier, h.group)).or_default();
         let target = match h.metric {
-            Metric::TransitTenthHours => &mut d.hours,
+            Metric::TransitHours => &mut d.hours,
             Metric::TransitWorkingDays => &mut d.wd,
-            Metric::FirstScanTenthHours => &mut d.first_scan,
+            Metric::FirstScanHours => &mut d.first_scan,
         };
         target.push((h.value, h.count));
     }
@@ -160,7 +197,7 @@ pub async fn carrier_report(
             let mut d = dists
                 .remove(&(c.carrier.clone(), c.group.clone()))
                 .unwrap_or_default();
-            stats(c, &mut d, group_by)
+            stats(c, &d.figures(), group_by)
         })
         .collect();
     Ok(CarrierReport {
@@ -252,15 +289,18 @@ mod tests {
             first_scan_minutes: 480,
             ..Default::default()
         };
+        // 24.5 h, 10 h and 48 h: 1470 min sits in bucket 1440–1471 (reported 24.3 h), 2880
+        // in 2880–2943 (48.5 h); 120 min in 120–121 (2.0 h).
+        let b = crate::analytics::buckets::bucket_of;
         let mut d = Dists {
-            hours: vec![(245, 1), (100, 1), (480, 1)],
+            hours: vec![(b(1470), 1), (b(600), 1), (b(2880), 1)],
             wd: vec![(1, 2), (3, 1)],
-            first_scan: vec![(20, 4)],
+            first_scan: vec![(b(120), 4)],
         };
-        let s = stats(&c, &mut d, GroupBy::Carrier);
+        let s = stats(&c, &d.figures(), GroupBy::Carrier);
         assert_eq!(
             (s.transit_hours_p50, s.transit_hours_p90),
-            (Some(24.5), Some(48.0))
+            (Some(24.3), Some(48.5))
         );
         assert_eq!(
             (s.transit_working_days_p50, s.transit_working_days_p90),
@@ -282,7 +322,7 @@ mod tests {
             csv.lines()
                 .nth(1)
                 .unwrap()
-                .starts_with("dpd,,4,3,24.5,48,1,3,2,2,0.5,0.6667,0.25,0.25,0.5,1,1,2"),
+                .starts_with("dpd,,4,3,24.3,48.5,1,3,2,2,0.5,0.6667,0.25,0.25,0.5,1,1,2"),
             "{csv}"
         );
     }

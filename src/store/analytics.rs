@@ -1,14 +1,17 @@
 //! The analytics side of the store: the `AnalyticsStore` trait (carrier report aggregates,
 //! delivered history for backtests, bulk history import) and what both backends share for
-//! keeping `shipment_facts` and the `lane_transit` rollup current inside `apply_snapshot`.
+//! keeping `shipment_facts`, the `lane_transit` rollup and the report rollups
+//! (`store::rollup`) current inside `apply_snapshot`.
 //!
-//! Why per-shipment facts plus a small rollup, and not aggregates over `events`: a report over
+//! Why per-shipment facts plus small rollups, and not aggregates over `events`: a report over
 //! a quarter must answer in under a second with a million deliveries, and the ETA lookup runs
 //! on the apply hot path. `shipment_facts` (one narrow row per shipment, rewritten in the
-//! apply transaction, indexed by merchant and registration time) turns a report into one
-//! scan with no joins; `lane_transit` (deliveries per scope × month × transit working days,
-//! bumped once when a shipment becomes delivered) turns the ETA lookup into reading ≤ 4
-//! scopes × ~10 rows by primary key, whatever the history's size.
+//! apply transaction, indexed by merchant and registration time) holds the definitions;
+//! `report_days` / `report_hist` (sums of those rows per day, and per month × bucket) turn
+//! a report into summing a few thousand to a few hundred thousand rollup rows plus at most
+//! half a period of raw facts at each unaligned edge; `lane_transit` (deliveries per scope ×
+//! month × transit working days, bumped once when a shipment becomes delivered) turns the
+//! ETA lookup into reading ≤ 4 scopes × ~10 rows by primary key, whatever the history's size.
 
 use async_trait::async_trait;
 use carriers::{EtaWindow, Status, TrackingEvent};
@@ -107,32 +110,32 @@ pub struct GroupCounters {
 }
 
 /// Which distribution a histogram row belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Metric {
-    /// Transit in tenths of an hour (6-minute buckets).
-    TransitTenthHours,
-    /// Transit in working days.
+    /// Transit first scan → delivery; values are `analytics::buckets` of minutes.
+    TransitHours,
+    /// Transit in working days (exact values).
     TransitWorkingDays,
-    /// Registration → first scan in tenths of an hour.
-    FirstScanTenthHours,
+    /// Registration → first scan; values are `analytics::buckets` of minutes.
+    FirstScanHours,
 }
 
 impl Metric {
     /// One-letter tag used in queries.
     pub fn tag(self) -> &'static str {
         match self {
-            Metric::TransitTenthHours => "h",
+            Metric::TransitHours => "h",
             Metric::TransitWorkingDays => "w",
-            Metric::FirstScanTenthHours => "s",
+            Metric::FirstScanHours => "s",
         }
     }
 
     /// Parses the tag.
     pub fn from_tag(t: &str) -> Option<Metric> {
         match t {
-            "h" => Some(Metric::TransitTenthHours),
+            "h" => Some(Metric::TransitHours),
             "w" => Some(Metric::TransitWorkingDays),
-            "s" => Some(Metric::FirstScanTenthHours),
+            "s" => Some(Metric::FirstScanHours),
             _ => None,
         }
     }
@@ -147,7 +150,7 @@ pub struct HistogramRow {
     pub group: String,
     /// Distribution.
     pub metric: Metric,
-    /// Bucket value.
+    /// Value: working days, or the `analytics::buckets` bucket of the minutes.
     pub value: i64,
     /// Shipments in it.
     pub count: u64,
@@ -165,15 +168,25 @@ pub struct FactsSummary {
 /// Analytics storage, implemented by both backends.
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
-    /// Counters and distributions of a merchant's shipments registered in a range.
+    /// Counters and distributions of a merchant's shipments registered in a range, from the
+    /// report rollups (plus raw facts at unaligned edges; see `store::rollup::plan`).
     async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary>;
+    /// The facts of a merchant's shipments registered in `[from, to)`, oldest first (exports,
+    /// and the reference the rollups are checked against).
+    async fn facts_between(
+        &self,
+        merchant_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ShipmentFacts>>;
     /// The facts of one shipment.
     async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>>;
     /// Every delivered shipment's facts (any merchant) delivered before `before`, oldest
     /// delivery first: the gateway's history, for backtests.
     async fn delivered_facts(&self, before: DateTime<Utc>) -> StoreResult<Vec<ShipmentFacts>>;
     /// Bulk-writes finished shipments with their facts and rollup counts (the history
-    /// generator's fast path: the same rows `apply_snapshot` would leave, without events).
+    /// generator's fast path: the same rows `apply_snapshot` would leave, without events;
+    /// the report rollups get the new rows' contributions minus any replaced rows').
     async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()>;
 }
 

@@ -1,9 +1,9 @@
 //! `AnalyticsStore` for PostgreSQL, and the facts/rollup writes `PgStore::apply_snapshot`
 //! makes inside its transaction.
 //!
-//! The report runs its two statements (counters; all three distributions in one scan with
-//! `GROUPING SETS`) concurrently on two pooled connections. Bulk history import uses
-//! `UNNEST` over column arrays, a few thousand rows per statement.
+//! The report reads the rollups (`pg_report`). Every facts write reads the row it replaces
+//! and writes the difference to the report rollups in the same transaction. Bulk history
+//! import uses `UNNEST` over column arrays, a few thousand rows per statement.
 
 use async_trait::async_trait;
 use carriers::TrackingEvent;
@@ -13,7 +13,9 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::analytics::*;
 use super::apply::Written;
+use super::pg_report::apply_rollup;
 use super::postgres::PgStore;
+use super::rollup::RollupDelta;
 use super::{codec, EtaSource, Shipment, StoreResult};
 use crate::analytics::facts::ShipmentFacts;
 use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
@@ -62,7 +64,8 @@ async fn lane_history(
     Ok(LaneHistory { levels })
 }
 
-/// Rewrites the shipment's facts row and, when this apply delivered it, bumps the rollup.
+/// Rewrites the shipment's facts row, moves its contribution in the report rollups from the
+/// old row to the new one and, when this apply delivered it, bumps the lane rollup.
 pub(super) async fn record_facts(
     tx: &mut Transaction<'static, Postgres>,
     before: &Shipment,
@@ -70,7 +73,19 @@ pub(super) async fn record_facts(
     timeline: &[TrackingEvent],
 ) -> StoreResult<()> {
     let (facts, bumps) = facts_after(before, written, timeline);
+    // The shipment row is locked (FOR UPDATE) by the apply, so no one rewrites this meanwhile.
+    let old = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1")
+        .bind(&facts.shipment_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(facts_from_row)
+        .transpose()?;
     upsert_facts(tx, std::slice::from_ref(&facts)).await?;
+    let delta = RollupDelta::between(old.as_ref(), Some(&facts));
+    if !delta.is_empty() {
+        apply_rollup(tx, &delta).await?;
+    }
     let rollup: Vec<_> = bumps.into_iter().map(|(s, m, w)| (s, m, w, 1)).collect();
     bump(tx, &rollup).await
 }
@@ -214,90 +229,50 @@ fn facts_from_row(r: &PgRow) -> StoreResult<ShipmentFacts> {
     })
 }
 
-/// The report's rows of one merchant and range, with the group value computed.
-macro_rules! report_scope {
-    () => {
-        "WITH f AS (SELECT *, CASE $1::TEXT WHEN 'service' THEN service WHEN 'lane' THEN lane \
-         WHEN 'week' THEN week ELSE '' END AS grp FROM shipment_facts \
-         WHERE merchant_id = $2 AND created_at >= $3 AND created_at < $4) "
-    };
+/// Takes a shipment's facts row out of the report rollups, inside the transaction that
+/// deletes the shipment (the facts row goes with it, ON DELETE CASCADE).
+pub(super) async fn forget_facts(
+    tx: &mut Transaction<'static, Postgres>,
+    merchant_id: &str,
+    shipment_id: &str,
+) -> StoreResult<()> {
+    let old =
+        sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1 AND merchant_id = $2")
+            .bind(shipment_id)
+            .bind(merchant_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .as_ref()
+            .map(facts_from_row)
+            .transpose()?;
+    if let Some(old) = old {
+        apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
+    }
+    Ok(())
 }
 
 #[async_trait]
 impl AnalyticsStore for PgStore {
     async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
-        let counters = sqlx::query(concat!(
-            report_scope!(),
-            "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
-             SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
-             SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
-             COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
-             COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
-             COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
-             COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
-        ))
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(q.from)
-        .bind(q.to)
-        .fetch_all(&self.pool);
-        let histograms = sqlx::query(concat!(
-            report_scope!(),
-            "SELECT carrier, grp, GROUPING(th) AS gh, GROUPING(wd) AS gw, th, wd, fs, \
-             COUNT(*) AS n FROM (SELECT carrier, grp, transit_minutes / 6 AS th, \
-             transit_wd AS wd, first_scan_minutes / 6 AS fs FROM f) x \
-             GROUP BY GROUPING SETS ((carrier, grp, th), (carrier, grp, wd), (carrier, grp, fs))"
-        ))
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(q.from)
-        .bind(q.to)
-        .fetch_all(&self.pool);
-        let (counters, histograms) = tokio::try_join!(counters, histograms)?;
-        let counters = counters
-            .iter()
-            .map(|r| {
-                Ok(GroupCounters {
-                    carrier: r.try_get("carrier")?,
-                    group: r.try_get("grp")?,
-                    shipments: r.try_get("shipments")?,
-                    delivered: r.try_get("delivered")?,
-                    first_attempt: r.try_get("first_attempt")?,
-                    exceptions: r.try_get("exceptions")?,
-                    returned: r.try_get("returned")?,
-                    with_eta: r.try_get("with_eta")?,
-                    on_time: r.try_get("on_time")?,
-                    in_window: r.try_get("in_window")?,
-                    eta_abs_error_days: r.try_get("abs_err")?,
-                    eta_error_days: r.try_get("err")?,
-                    scanned: r.try_get("scanned")?,
-                    first_scan_minutes: r.try_get("fsm")?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let mut rows = Vec::with_capacity(histograms.len());
-        for r in &histograms {
-            // GROUPING(x) = 0 marks the set x belongs to; NULL values (not delivered, not
-            // scanned) form their own bucket there and are skipped.
-            let (gh, gw): (i32, i32) = (r.try_get("gh")?, r.try_get("gw")?);
-            let (metric, value): (Metric, Option<i32>) = match (gh, gw) {
-                (0, _) => (Metric::TransitTenthHours, r.try_get("th")?),
-                (_, 0) => (Metric::TransitWorkingDays, r.try_get("wd")?),
-                _ => (Metric::FirstScanTenthHours, r.try_get("fs")?),
-            };
-            let Some(value) = value else { continue };
-            rows.push(HistogramRow {
-                carrier: r.try_get("carrier")?,
-                group: r.try_get("grp")?,
-                metric,
-                value: i64::from(value),
-                count: r.try_get::<i64, _>("n")?.max(0) as u64,
-            });
-        }
-        Ok(FactsSummary {
-            counters,
-            histograms: rows,
-        })
+        super::pg_report::summary(&self.pool, q).await
+    }
+
+    async fn facts_between(
+        &self,
+        merchant_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ShipmentFacts>> {
+        let rows = sqlx::query(
+            "SELECT * FROM shipment_facts WHERE merchant_id = $1 AND created_at >= $2 \
+             AND created_at < $3 ORDER BY created_at, shipment_id",
+        )
+        .bind(merchant_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(facts_from_row).collect()
     }
 
     async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>> {
@@ -321,6 +296,9 @@ impl AnalyticsStore for PgStore {
 
     async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
+        // One delta for the whole call, written once at the end: sorted keys, like a single
+        // apply, so an import and concurrent applies lock rollup rows in the same order.
+        let mut delta = RollupDelta::default();
         for chunk in rows.chunks(5000) {
             macro_rules! col {
                 ($f:expr) => {
@@ -358,8 +336,21 @@ impl AnalyticsStore for PgStore {
             .execute(&mut *tx)
             .await?;
             let facts: Vec<ShipmentFacts> = chunk.iter().map(|(_, f)| f.clone()).collect();
+            // Rows replaced (re-imported ids) leave the rollups before the new ones enter.
+            let ids: Vec<&str> = facts.iter().map(|f| f.shipment_id.as_str()).collect();
+            let replaced = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await?;
+            for r in &replaced {
+                delta.add(&facts_from_row(r)?, -1);
+            }
+            for f in &facts {
+                delta.add(f, 1);
+            }
             upsert_facts(&mut tx, &facts).await?;
         }
+        apply_rollup(&mut tx, &delta).await?;
         let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
         bump(&mut tx, &rollup_counts(&facts)).await?;
         tx.commit().await?;

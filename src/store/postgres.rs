@@ -419,13 +419,27 @@ impl Store for PgStore {
     }
 
     async fn delete_shipment(&self, merchant_id: &str, id: &str) -> StoreResult<bool> {
-        // Events and status changes go with it (ON DELETE CASCADE), in the same statement.
+        // Events, status changes and facts go with it (ON DELETE CASCADE); the facts' share
+        // of the report rollups leaves in the same transaction, after the shipment row is
+        // locked so no apply rewrites the facts in between.
+        let mut tx = self.pool.begin().await?;
+        let found =
+            sqlx::query("SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2 FOR UPDATE")
+                .bind(id)
+                .bind(merchant_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        super::pg_analytics::forget_facts(&mut tx, merchant_id, id).await?;
         let n = sqlx::query("DELETE FROM shipments WHERE id = $1 AND merchant_id = $2")
             .bind(id)
             .bind(merchant_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        tx.commit().await?;
         Ok(n == 1)
     }
 

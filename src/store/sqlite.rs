@@ -409,6 +409,9 @@ impl Store for SqliteStore {
 
     async fn delete_shipment(&self, merchant_id: &str, id: &str) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        // The facts row goes with the shipment (ON DELETE CASCADE); its share of the report
+        // rollups leaves in the same transaction.
+        super::sqlite_analytics::forget_facts(&mut tx, merchant_id, id).await?;
         let n = sqlx::query("DELETE FROM shipments WHERE id = ? AND merchant_id = ?")
             .bind(id)
             .bind(merchant_id)

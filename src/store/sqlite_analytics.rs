@@ -1,5 +1,6 @@
 //! `AnalyticsStore` for SQLite, and the facts/rollup writes `SqliteStore::apply_snapshot`
-//! makes inside its transaction. Instants are microseconds since the epoch.
+//! makes inside its transaction. Instants are microseconds since the epoch. The report reads
+//! the rollups (`sqlite_report`); every facts write moves the row's share of them.
 
 use async_trait::async_trait;
 use carriers::TrackingEvent;
@@ -9,7 +10,9 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::analytics::*;
 use super::apply::Written;
+use super::rollup::RollupDelta;
 use super::sqlite::SqliteStore;
+use super::sqlite_report::apply_rollup;
 use super::{codec, EtaSource, Shipment, StoreError, StoreResult};
 use crate::analytics::facts::ShipmentFacts;
 use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
@@ -68,7 +71,8 @@ async fn lane_history(
     Ok(LaneHistory { levels })
 }
 
-/// Rewrites the shipment's facts row and, when this apply delivered it, bumps the rollup.
+/// Rewrites the shipment's facts row, moves its contribution in the report rollups from the
+/// old row to the new one and, when this apply delivered it, bumps the lane rollup.
 pub(super) async fn record_facts(
     tx: &mut Transaction<'static, Sqlite>,
     before: &Shipment,
@@ -76,9 +80,43 @@ pub(super) async fn record_facts(
     timeline: &[TrackingEvent],
 ) -> StoreResult<()> {
     let (facts, bumps) = facts_after(before, written, timeline);
+    let old = stored_facts(tx, &facts.shipment_id).await?;
     upsert_facts(tx, &facts).await?;
+    let delta = RollupDelta::between(old.as_ref(), Some(&facts));
+    if !delta.is_empty() {
+        apply_rollup(tx, &delta).await?;
+    }
     for (scope, month, wd) in bumps {
         bump(tx, &scope, &month, wd, 1).await?;
+    }
+    Ok(())
+}
+
+/// The stored facts row of a shipment, read inside a write transaction.
+async fn stored_facts(
+    tx: &mut Transaction<'static, Sqlite>,
+    shipment_id: &str,
+) -> StoreResult<Option<ShipmentFacts>> {
+    sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = ?")
+        .bind(shipment_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(facts_from_row)
+        .transpose()
+}
+
+/// Takes a shipment's facts row out of the report rollups, inside the transaction that
+/// deletes the shipment (the facts row goes with it, ON DELETE CASCADE).
+pub(super) async fn forget_facts(
+    tx: &mut Transaction<'static, Sqlite>,
+    merchant_id: &str,
+    shipment_id: &str,
+) -> StoreResult<()> {
+    if let Some(old) = stored_facts(tx, shipment_id).await? {
+        if old.merchant_id == merchant_id {
+            apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
+        }
     }
     Ok(())
 }
@@ -200,88 +238,28 @@ fn facts_from_row(r: &SqliteRow) -> StoreResult<ShipmentFacts> {
     })
 }
 
-/// The report's rows of one merchant and range, with the group value computed.
-macro_rules! report_scope {
-    () => {
-        "WITH f AS (SELECT *, CASE ? WHEN 'service' THEN service WHEN 'lane' THEN lane \
-         WHEN 'week' THEN week ELSE '' END AS grp FROM shipment_facts \
-         WHERE merchant_id = ? AND created_at >= ? AND created_at < ?) "
-    };
-}
-
 #[async_trait]
 impl AnalyticsStore for SqliteStore {
     async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
-        let counters = sqlx::query(concat!(
-            report_scope!(),
-            "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
-             SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
-             SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
-             COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
-             COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
-             COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
-             COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
-        ))
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(ts(q.from))
-        .bind(ts(q.to))
+        super::sqlite_report::summary(&self.reader, q).await
+    }
+
+    async fn facts_between(
+        &self,
+        merchant_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ShipmentFacts>> {
+        let rows = sqlx::query(
+            "SELECT * FROM shipment_facts WHERE merchant_id = ? AND created_at >= ? \
+             AND created_at < ? ORDER BY created_at, shipment_id",
+        )
+        .bind(merchant_id)
+        .bind(ts(from))
+        .bind(ts(to))
         .fetch_all(&self.reader)
         .await?;
-        let histograms = sqlx::query(concat!(
-            report_scope!(),
-            "SELECT carrier, grp, 'h' AS m, transit_minutes / 6 AS v, COUNT(*) AS n FROM f \
-             WHERE transit_minutes IS NOT NULL GROUP BY carrier, grp, v \
-             UNION ALL SELECT carrier, grp, 'w', transit_wd, COUNT(*) FROM f \
-             WHERE transit_wd IS NOT NULL GROUP BY carrier, grp, transit_wd \
-             UNION ALL SELECT carrier, grp, 's', first_scan_minutes / 6 AS v2, COUNT(*) FROM f \
-             WHERE first_scan_minutes IS NOT NULL GROUP BY carrier, grp, v2"
-        ))
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(ts(q.from))
-        .bind(ts(q.to))
-        .fetch_all(&self.reader)
-        .await?;
-        let counters = counters
-            .iter()
-            .map(|r| {
-                Ok(GroupCounters {
-                    carrier: r.try_get("carrier")?,
-                    group: r.try_get("grp")?,
-                    shipments: r.try_get("shipments")?,
-                    delivered: r.try_get("delivered")?,
-                    first_attempt: r.try_get("first_attempt")?,
-                    exceptions: r.try_get("exceptions")?,
-                    returned: r.try_get("returned")?,
-                    with_eta: r.try_get("with_eta")?,
-                    on_time: r.try_get("on_time")?,
-                    in_window: r.try_get("in_window")?,
-                    eta_abs_error_days: r.try_get("abs_err")?,
-                    eta_error_days: r.try_get("err")?,
-                    scanned: r.try_get("scanned")?,
-                    first_scan_minutes: r.try_get("fsm")?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let histograms = histograms
-            .iter()
-            .map(|r| {
-                let tag: String = r.try_get(2)?;
-                Ok(HistogramRow {
-                    carrier: r.try_get(0)?,
-                    group: r.try_get(1)?,
-                    metric: Metric::from_tag(&tag)
-                        .ok_or_else(|| StoreError::Corrupt(format!("metric {tag:?}")))?,
-                    value: r.try_get(3)?,
-                    count: r.try_get::<i64, _>(4)?.max(0) as u64,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(FactsSummary {
-            counters,
-            histograms,
-        })
+        rows.iter().map(facts_from_row).collect()
     }
 
     async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>> {
@@ -305,7 +283,13 @@ impl AnalyticsStore for SqliteStore {
 
     async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        let mut delta = RollupDelta::default();
         for (s, f) in rows {
+            // A replaced row (re-imported id) leaves the rollups before the new one enters.
+            if let Some(old) = stored_facts(&mut tx, &f.shipment_id).await? {
+                delta.add(&old, -1);
+            }
+            delta.add(f, 1);
             sqlx::query(
                 "INSERT INTO shipments (id, merchant_id, carrier, tracking_number, order_ref, \
                  service, origin_country, destination_country, destination_postal_code, \
@@ -336,6 +320,7 @@ impl AnalyticsStore for SqliteStore {
             .await?;
             upsert_facts(&mut tx, f).await?;
         }
+        apply_rollup(&mut tx, &delta).await?;
         let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
         for (scope, month, wd, n) in rollup_counts(&facts) {
             bump(&mut tx, &scope, &month, wd, n).await?;

@@ -8,6 +8,7 @@
 )]
 
 mod analytics_api;
+mod analytics_rollup;
 mod api_contract;
 mod callbacks_api;
 mod callbacks_crash;
