@@ -213,13 +213,10 @@ async fn main() {
     println!("  deliveries per scenario:                {n} (from {SHIPMENTS} shipments), {rounds} rounds");
     println!("  healthy endpoint alone (median):        {alone:>8.0} deliveries/s");
     println!("  healthy endpoint + dead endpoint (med): {with_dead:>8.0} deliveries/s");
-    println!(
-        "  drop with a dead endpoint:              {:>8.1} %",
-        (1.0 - with_dead / alone) * 100.0
-    );
+    let drop = (1.0 - with_dead / alone) * 100.0;
+    println!("  drop with a dead endpoint:              {drop:>8.1} %");
     println!("  requests: healthy {} (incl. duplicates after shutdown: none expected), dead endpoint held {}",
         ok_hits.load(Ordering::Relaxed), dead_hits.load(Ordering::Relaxed));
-    let drop = (1.0 - with_dead / alone) * 100.0;
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
         "  => deliveries/s alone {alone:.0} [target >= 2000: {}]",

@@ -40,6 +40,16 @@ fn series_hash(name: &str, labels: &[(&'static str, &str)]) -> u64 {
     h.finish()
 }
 
+/// The series of `name` and `labels`, if recorded.
+fn find<'a>(
+    m: &'a HashMap<u64, Vec<Series>>,
+    hash: u64,
+    name: &str,
+    labels: &[(&'static str, &str)],
+) -> Option<&'a Series> {
+    m.get(&hash)?.iter().find(|s| s.is(name, labels))
+}
+
 /// The process's metrics.
 #[derive(Default)]
 pub struct Metrics {
@@ -99,26 +109,22 @@ impl Metrics {
     pub fn inc_by(&self, name: &'static str, labels: &[(&'static str, &str)], by: u64) {
         let hash = series_hash(name, labels);
         if let Ok(m) = self.counters.read() {
-            if let Some(s) = m
-                .get(&hash)
-                .and_then(|b| b.iter().find(|s| s.is(name, labels)))
-            {
+            if let Some(s) = find(&m, hash, name, labels) {
                 s.value.fetch_add(by, Ordering::Relaxed);
                 return;
             }
         }
         let mut m = self.counters.write().unwrap_or_else(|p| p.into_inner());
-        let bucket = m.entry(hash).or_default();
-        match bucket.iter().find(|s| s.is(name, labels)) {
-            Some(s) => {
-                s.value.fetch_add(by, Ordering::Relaxed);
-            }
-            None => bucket.push(Series {
-                name,
-                labels: labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-                value: AtomicU64::new(by),
-            }),
+        // Another thread may have added the series between the two locks.
+        if let Some(s) = find(&m, hash, name, labels) {
+            s.value.fetch_add(by, Ordering::Relaxed);
+            return;
         }
+        m.entry(hash).or_default().push(Series {
+            name,
+            labels: labels.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            value: AtomicU64::new(by),
+        });
     }
 
     /// Every counter series with its value, sorted.
@@ -149,8 +155,7 @@ impl Metrics {
     /// A counter's current value (tests, the carriers endpoint).
     pub fn counter(&self, name: &'static str, labels: &[(&'static str, &str)]) -> u64 {
         let m = self.counters.read().unwrap_or_else(|p| p.into_inner());
-        m.get(&series_hash(name, labels))
-            .and_then(|b| b.iter().find(|s| s.is(name, labels)))
+        find(&m, series_hash(name, labels), name, labels)
             .map_or(0, |s| s.value.load(Ordering::Relaxed))
     }
 

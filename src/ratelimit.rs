@@ -73,10 +73,15 @@ impl LocalSlots {
 /// The limiter for all carriers.
 pub struct RateLimiter {
     store: Arc<dyn Store>,
-    limits: HashMap<CarrierId, BudgetLimits>,
-    /// Per carrier; the async lock is held across a reservation so one caller reserves a
-    /// block while the others wait for its slots instead of reserving blocks of their own.
-    local: HashMap<CarrierId, tokio::sync::Mutex<LocalSlots>>,
+    carriers: HashMap<CarrierId, CarrierBudget>,
+}
+
+/// One configured carrier: its limits and the slots this process holds.
+struct CarrierBudget {
+    limits: BudgetLimits,
+    /// The async lock is held across a reservation, so one caller reserves a block while
+    /// the others wait for its slots instead of reserving blocks of their own.
+    slots: tokio::sync::Mutex<LocalSlots>,
 }
 
 impl RateLimiter {
@@ -84,21 +89,23 @@ impl RateLimiter {
     pub fn new(store: Arc<dyn Store>) -> Self {
         RateLimiter {
             store,
-            limits: HashMap::new(),
-            local: HashMap::new(),
+            carriers: HashMap::new(),
         }
     }
 
     /// Sets a carrier's budget (before the limiter is shared).
     pub fn configure(&mut self, carrier: CarrierId, per_second: f64, per_day: Option<u32>) {
-        self.limits.insert(
+        let limits = BudgetLimits {
+            per_second: per_second.max(0.001),
+            per_day: per_day.filter(|d| *d > 0),
+        };
+        self.carriers.insert(
             carrier,
-            BudgetLimits {
-                per_second: per_second.max(0.001),
-                per_day: per_day.filter(|d| *d > 0),
+            CarrierBudget {
+                limits,
+                slots: Default::default(),
             },
         );
-        self.local.insert(carrier, Default::default());
     }
 
     /// The next slot for `carrier`: a local one if this process still holds one, otherwise
@@ -106,12 +113,10 @@ impl RateLimiter {
     async fn next_slot(
         &self,
         carrier: CarrierId,
-        limits: BudgetLimits,
+        budget: &CarrierBudget,
     ) -> Result<Option<DateTime<Utc>>, crate::store::StoreError> {
-        let Some(local) = self.local.get(&carrier) else {
-            return Ok(Some(Utc::now()));
-        };
-        let mut local = local.lock().await;
+        let limits = budget.limits;
+        let mut local = budget.slots.lock().await;
         if let Some(slot) = local.take(Utc::now()) {
             return Ok(Some(slot));
         }
@@ -132,8 +137,8 @@ impl RateLimiter {
     /// Drops this process's unused slots for `carrier` (after a 429: they were reserved
     /// before the pause and would call into it).
     async fn forget_slots(&self, carrier: CarrierId) {
-        if let Some(local) = self.local.get(&carrier) {
-            local.lock().await.queue.clear();
+        if let Some(budget) = self.carriers.get(&carrier) {
+            budget.slots.lock().await.queue.clear();
         }
     }
 
@@ -143,11 +148,11 @@ impl RateLimiter {
     /// meanwhile, the wait continues to the end of the pause and a new slot is reserved, so a
     /// Retry-After stops every process, not only the one that received it.
     pub async fn acquire(&self, carrier: CarrierId) -> Permit {
-        let Some(limits) = self.limits.get(&carrier).copied() else {
+        let Some(budget) = self.carriers.get(&carrier) else {
             return Permit::Granted;
         };
         loop {
-            match self.next_slot(carrier, limits).await {
+            match self.next_slot(carrier, budget).await {
                 Ok(Some(at)) => {
                     if let Ok(wait) = (at - Utc::now()).to_std() {
                         tokio::time::sleep(wait).await;
@@ -156,7 +161,7 @@ impl RateLimiter {
                     match self.store.budget_usage(carrier, now).await {
                         Ok(u) => match u.paused_until.and_then(|p| (p - now).to_std().ok()) {
                             Some(pause) => {
-                                self.forget_slots(carrier).await;
+                                budget.slots.lock().await.queue.clear();
                                 tokio::time::sleep(pause).await
                             }
                             None => return Permit::Granted,
@@ -185,7 +190,7 @@ impl RateLimiter {
 
     /// Current use of a carrier's budget.
     pub async fn usage(&self, carrier: CarrierId) -> Option<QuotaUse> {
-        let limits = self.limits.get(&carrier)?;
+        let limits = &self.carriers.get(&carrier)?.limits;
         let now = Utc::now();
         let used = self.store.budget_usage(carrier, now).await.ok()?;
         Some(QuotaUse {

@@ -227,6 +227,7 @@ pub async fn create(
     AuthMerchant(m): AuthMerchant,
     ApiJson(b): ApiJson<CreateSubscription>,
 ) -> ApiResult<Response> {
+    let secret = generate_secret();
     let new = NewSubscription {
         merchant_id: m.id.clone(),
         url: valid_url(&state, &b.url).await?,
@@ -238,12 +239,7 @@ pub async fn create(
         carriers: carriers(b.carriers.unwrap_or_default())?,
         statuses: statuses(b.statuses.unwrap_or_default())?,
         enabled: b.enabled.unwrap_or(true),
-        secret: String::new(),
-    };
-    let secret = generate_secret();
-    let new = NewSubscription {
         secret: sealer(&state)?.seal(&secret),
-        ..new
     };
     if state.store.list_subscriptions(&m.id).await?.len() >= MAX_SUBSCRIPTIONS {
         return Err(ApiError::Conflict(format!(

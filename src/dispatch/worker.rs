@@ -142,28 +142,21 @@ async fn subscription(
     if let Some(sub) = batch.get(id) {
         return sub.clone();
     }
-    let sub = match state.store.subscription_by_id(id).await {
-        Ok(Some(s)) => match state
+    let opened = match state.store.subscription_by_id(id).await {
+        Ok(Some(s)) => state
             .sealer
             .as_ref()
-            .map(|sealer| sealer.open_subscription(s))
-        {
-            Ok(Ok(s)) => Some(Arc::new(s)),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, subscription = id, "subscription secret unusable");
-                None
-            }
-            Err(e) => {
-                tracing::error!(error = %e, subscription = id, "subscription secrets cannot be opened");
-                None
-            }
-        },
-        Ok(None) => None,
-        Err(e) => {
-            tracing::error!(error = %e, subscription = id, "reading a subscription failed");
-            None
-        }
+            .map_err(String::clone)
+            .and_then(|sealer| sealer.open_subscription(s).map_err(|e| e.to_string()))
+            .map(Some),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.to_string()),
     };
+    let sub = opened
+        .map_err(|e| tracing::error!(error = %e, subscription = id, "subscription unusable"))
+        .ok()
+        .flatten()
+        .map(Arc::new);
     batch.insert(id.to_string(), sub.clone());
     sub
 }

@@ -155,24 +155,47 @@ pub trait Store:
     async fn status_changes(&self, shipment_id: &str) -> StoreResult<Vec<StatusChangeRecord>>;
 
     /// Merges a snapshot into a shipment in one transaction: new events, the status change
-    /// and its callbacks commit together or not at all.
+    /// and its callbacks commit together or not at all; with `poll`, the poll is recorded
+    /// (next poll from the status after the apply, failures cleared, lease released) in that
+    /// same transaction. Callers use [`apply_snapshot`](Store::apply_snapshot) or
+    /// [`apply_poll`](Store::apply_poll).
+    async fn apply_update(
+        &self,
+        shipment_id: &str,
+        snapshot: &TrackingSnapshot,
+        source: UpdateSource,
+        now: DateTime<Utc>,
+        poll: Option<&PollDone>,
+    ) -> StoreResult<ApplyOutcome>;
+
+    /// Merges a carrier update (webhook, feed, history) into a shipment.
     async fn apply_snapshot(
         &self,
         shipment_id: &str,
         snapshot: &TrackingSnapshot,
         source: UpdateSource,
         now: DateTime<Utc>,
-    ) -> StoreResult<ApplyOutcome>;
+    ) -> StoreResult<ApplyOutcome> {
+        self.apply_update(shipment_id, snapshot, source, now, None)
+            .await
+    }
 
-    /// [`apply_snapshot`](Store::apply_snapshot) for a successful poll, which also records
-    /// the poll (next poll from the status after the apply, failures cleared, lease
-    /// released) in the same transaction.
+    /// Merges a successful poll's snapshot and records the poll, one commit for both.
     async fn apply_poll(
         &self,
         shipment_id: &str,
         snapshot: &TrackingSnapshot,
         done: &PollDone,
-    ) -> StoreResult<ApplyOutcome>;
+    ) -> StoreResult<ApplyOutcome> {
+        self.apply_update(
+            shipment_id,
+            snapshot,
+            UpdateSource::Poll,
+            done.now,
+            Some(done),
+        )
+        .await
+    }
 
     /// Claims up to `limit` shipments due for polling, leasing them until `lease_until`.
     async fn claim_due_shipments(

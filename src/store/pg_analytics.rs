@@ -74,13 +74,7 @@ pub(super) async fn record_facts(
 ) -> StoreResult<()> {
     let (facts, bumps) = facts_after(before, written, timeline);
     // The shipment row is locked (FOR UPDATE) by the apply, so no one rewrites this meanwhile.
-    let old = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1")
-        .bind(&facts.shipment_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(facts_from_row)
-        .transpose()?;
+    let old = stored_facts(tx, &facts.shipment_id).await?;
     upsert_facts(tx, std::slice::from_ref(&facts)).await?;
     let delta = RollupDelta::between(old.as_ref(), Some(&facts));
     if !delta.is_empty() {
@@ -236,19 +230,26 @@ pub(super) async fn forget_facts(
     merchant_id: &str,
     shipment_id: &str,
 ) -> StoreResult<()> {
-    let old =
-        sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1 AND merchant_id = $2")
-            .bind(shipment_id)
-            .bind(merchant_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .as_ref()
-            .map(facts_from_row)
-            .transpose()?;
-    if let Some(old) = old {
-        apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
+    if let Some(old) = stored_facts(tx, shipment_id).await? {
+        if old.merchant_id == merchant_id {
+            apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
+        }
     }
     Ok(())
+}
+
+/// The stored facts row of a shipment, read inside a write transaction.
+async fn stored_facts(
+    tx: &mut Transaction<'static, Postgres>,
+    shipment_id: &str,
+) -> StoreResult<Option<ShipmentFacts>> {
+    sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1")
+        .bind(shipment_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(facts_from_row)
+        .transpose()
 }
 
 #[async_trait]

@@ -206,12 +206,16 @@ impl CallbackStore for PgStore {
         per_subscription: u32,
         in_flight: &[(String, u32)],
     ) -> StoreResult<Vec<Delivery>> {
-        // Each subscription's oldest pending delivery, by the (subscription, due) index.
+        // Each subscription's oldest claimable delivery, by the (subscription, due) index.
+        // Leased rows do not count: a subscription whose due rows another process holds
+        // must not take a share of this claim it cannot use.
         let due = sqlx::query(
             "SELECT s.id, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
-               WHERE d.subscription_id = s.id AND d.state = 'pending') AS due \
+               WHERE d.subscription_id = s.id AND d.state = 'pending' \
+               AND (d.locked_until IS NULL OR d.locked_until < $1)) AS due \
              FROM subscriptions s WHERE s.enabled",
         )
+        .bind(now)
         .fetch_all(&self.pool)
         .await?
         .iter()

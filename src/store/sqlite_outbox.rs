@@ -206,12 +206,16 @@ impl CallbackStore for SqliteStore {
         in_flight: &[(String, u32)],
     ) -> StoreResult<Vec<Delivery>> {
         let mut tx = self.begin().await?;
-        // Each subscription's oldest pending delivery, by the (subscription, due) index.
+        // Each subscription's oldest claimable delivery, by the (subscription, due) index.
+        // Leased rows do not count: a subscription whose due rows another process holds
+        // must not take a share of this claim it cannot use.
         let due = sqlx::query(
             "SELECT s.id, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
-               WHERE d.subscription_id = s.id AND d.state = 'pending') AS due \
+               WHERE d.subscription_id = s.id AND d.state = 'pending' \
+               AND (d.locked_until IS NULL OR d.locked_until < ?1)) AS due \
              FROM subscriptions s WHERE s.enabled = 1",
         )
+        .bind(ts(now))
         .fetch_all(&mut *tx)
         .await?
         .iter()

@@ -9,6 +9,8 @@
 )]
 
 mod cdp;
+// Shared with the gateway tests; this binary uses only part of it.
+#[allow(dead_code)]
 #[path = "../gateway/common/mod.rs"]
 mod common;
 #[path = "../gateway/pages_fixtures.rs"]

@@ -1,44 +1,18 @@
 //! `GET /v1/analytics/carriers` on every store: figures checked against a small hand-built
 //! history, grouping, CSV, merchant scoping and problem+json errors.
 
-use carriers::time::LocalTime;
-use carriers::{
-    CarrierId, EtaWindow, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource,
-};
+use carriers::{CarrierId, EtaWindow, Status};
 use chrono::{DateTime, TimeZone, Utc};
 use parcelgate::store::{new_id, NewShipment, Store, UpdateSource};
 use serde_json::Value;
 
 use crate::common::app::{assert_problem, TestApp};
 use crate::common::db::stores;
+use crate::common::snapshots::one_event;
 
 /// March 2026 (Warsaw is UTC+1, so local dates equal UTC dates at these hours).
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
-}
-
-fn snap(
-    carrier: CarrierId,
-    number: &str,
-    status: Status,
-    sub: &'static str,
-    at: DateTime<Utc>,
-) -> TrackingSnapshot {
-    let mut s = TrackingSnapshot::new(carrier, number);
-    s.events.push(TrackingEvent::new(
-        carrier,
-        number,
-        Mapped::new(status, sub),
-        sub,
-        None,
-        LocalTime {
-            utc: at,
-            offset_seconds: 3600,
-            source: TzSource::Carrier,
-        },
-        Location::default(),
-    ));
-    s
 }
 
 type Step = (Status, &'static str, DateTime<Utc>, Option<u32>);
@@ -68,7 +42,7 @@ async fn ship(
         .await
         .unwrap();
     for (status, sub, at, eta_day) in steps {
-        let mut sn = snap(carrier, number, *status, sub, *at);
+        let mut sn = one_event(carrier, number, *status, sub, *at);
         sn.eta = eta_day.map(|d| EtaWindow {
             from: t(d, 7),
             to: t(d, 17),

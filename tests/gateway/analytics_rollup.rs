@@ -6,8 +6,7 @@
 //! the bound documented in `analytics::report` — for every grouping, on aligned and
 //! unaligned ranges.
 
-use carriers::time::LocalTime;
-use carriers::{CarrierId, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource};
+use carriers::Status;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::analytics::exact::exact_report;
 use parcelgate::analytics::{carrier_report, CarrierReport, GroupBy, Range};
@@ -16,6 +15,7 @@ use parcelgate::store::{Store, UpdateSource};
 use sqlx::{Connection, PgConnection, SqliteConnection};
 
 use crate::common::db::{stores, TestStore};
+use crate::common::snapshots::one_event;
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap()
@@ -30,30 +30,6 @@ fn options(merchant: &str, shipments: usize, seed: u64, until_days: i64) -> Opti
         until: start() + Duration::days(until_days),
         seed,
     }
-}
-
-fn one_event(
-    carrier: CarrierId,
-    number: &str,
-    status: Status,
-    sub: &'static str,
-    at: DateTime<Utc>,
-) -> TrackingSnapshot {
-    let mut s = TrackingSnapshot::new(carrier, number);
-    s.events.push(TrackingEvent::new(
-        carrier,
-        number,
-        Mapped::new(status, sub),
-        sub,
-        None,
-        LocalTime {
-            utc: at,
-            offset_seconds: 3600,
-            source: TzSource::Carrier,
-        },
-        Location::default(),
-    ));
-    s
 }
 
 /// Applies the carrier updates the store-written history had not reached by its cut-off.

@@ -359,6 +359,46 @@ async fn outbox_rows_commit_with_the_change_for_matching_subscriptions() {
 }
 
 #[tokio::test]
+async fn a_subscription_at_its_cap_leaves_the_claim_to_the_others() {
+    for s in stores().await {
+        let n = s.name;
+        let acme = s.create_merchant("Acme", at(0)).await.unwrap();
+        // Created first: on equal backlogs it is served first.
+        let ok = s
+            .create_subscription(&new_sub(&acme, &[SC], &[]), at(0))
+            .await
+            .unwrap();
+        let dead = s
+            .create_subscription(&new_sub(&acme, &[SC], &[]), at(0))
+            .await
+            .unwrap();
+        for (i, number) in ["520000011122233311", "520000011122233312"]
+            .iter()
+            .enumerate()
+        {
+            let sh = shipment(&s, &acme, number).await;
+            change(&s, &sh, Status::InTransit, "in_transit", i as i64 + 1).await;
+        }
+        // The dead endpoint's rows are as old as the healthy one's, but it holds its whole
+        // cap in flight: the claim goes entirely to the other subscription.
+        let got = s
+            .claim_deliveries(at(30), at(31), 10, 2, &[(dead.id.clone(), 2)])
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2, "[{n}]");
+        assert!(got.iter().all(|d| d.subscription_id == ok.id), "[{n}]");
+        // Another process's view (nothing in flight here): the healthy subscription's due
+        // rows are all leased, so it takes none of the overall limit from the other one.
+        let got = s.claim_deliveries(at(30), at(31), 1, 2, &[]).await.unwrap();
+        assert_eq!(got.len(), 1, "[{n}] the overall limit holds");
+        assert_eq!(
+            got[0].subscription_id, dead.id,
+            "[{n}] the one not yet leased"
+        );
+    }
+}
+
+#[tokio::test]
 async fn claims_follow_order_leases_and_per_subscription_caps() {
     for s in stores().await {
         let n = s.name;

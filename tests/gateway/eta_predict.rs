@@ -2,8 +2,7 @@
 //! generated history of its lane, re-predicted to today when it goes out for delivery, with
 //! the first one kept as `original`; the generator's two writers agree.
 
-use carriers::time::LocalTime;
-use carriers::{CarrierId, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource};
+use carriers::{CarrierId, Status};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::analytics::{carrier_report, GroupBy, Range};
 use parcelgate::engine::working_days::{end_of_day, local_date, start_of_day, zone_for};
@@ -11,6 +10,7 @@ use parcelgate::history::{import_bulk, write_through_store, Options};
 use parcelgate::store::{new_id, EtaSource, NewShipment, UpdateSource};
 
 use crate::common::db::{sqlite_store, stores};
+use crate::common::snapshots::one_event;
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 12, 0, 0, 0).unwrap()
@@ -25,24 +25,6 @@ fn options(merchant: &str, shipments: usize) -> Options {
         until: start() + Duration::days(45),
         seed: 42,
     }
-}
-
-fn scan(number: &str, status: Status, sub: &'static str, at: DateTime<Utc>) -> TrackingSnapshot {
-    let mut s = TrackingSnapshot::new(CarrierId::Dpd, number);
-    s.events.push(TrackingEvent::new(
-        CarrierId::Dpd,
-        number,
-        Mapped::new(status, sub),
-        sub,
-        None,
-        LocalTime {
-            utc: at,
-            offset_seconds: 3600,
-            source: TzSource::Carrier,
-        },
-        Location::default(),
-    ));
-    s
 }
 
 #[tokio::test]
@@ -75,7 +57,8 @@ async fn a_shipment_without_carrier_eta_is_predicted_from_history_then_today() {
         let out = s
             .apply_snapshot(
                 &sh.id,
-                &scan(
+                &one_event(
+                    CarrierId::Dpd,
                     "DPDNEW000001",
                     Status::InTransit,
                     "in_transit.picked_up",
@@ -110,7 +93,8 @@ async fn a_shipment_without_carrier_eta_is_predicted_from_history_then_today() {
         let out = s
             .apply_snapshot(
                 &sh.id,
-                &scan(
+                &one_event(
+                    CarrierId::Dpd,
                     "DPDNEW000001",
                     Status::OutForDelivery,
                     "out_for_delivery.courier",
@@ -136,7 +120,8 @@ async fn a_shipment_without_carrier_eta_is_predicted_from_history_then_today() {
         let done = ofd + Duration::hours(4);
         s.apply_snapshot(
             &sh.id,
-            &scan(
+            &one_event(
+                CarrierId::Dpd,
                 "DPDNEW000001",
                 Status::Delivered,
                 "delivered.recipient",

@@ -1,4 +1,5 @@
-//! Shared test helpers: databases, the running app, carrier fixtures.
+//! Shared test helpers: databases, the running app, carrier fixtures and snapshots.
 
 pub mod app;
 pub mod db;
+pub mod snapshots;
