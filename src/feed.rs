@@ -57,7 +57,9 @@ pub async fn drain_once(state: &AppState) -> Result<usize, String> {
         .adapter
         .keep_unregistered_feed_events;
     for snap in &batch.snapshots {
-        let matched = crate::inbound::apply_pushed(state, snap).await?;
+        let matched = crate::tracking::apply_pushed(state, snap)
+            .await
+            .map_err(|e| e.to_string())?;
         if matched == 0 && keep_unregistered {
             keep_unmatched(state, snap).await?;
         }

@@ -21,5 +21,6 @@ pub mod poller;
 pub mod ratelimit;
 pub mod sandbox;
 pub mod store;
+pub mod tracking;
 pub mod sweeper;
 pub mod workers;

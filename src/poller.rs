@@ -222,7 +222,7 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
             if let Ok(mut h) = state.carrier_health.lock() {
                 h.remove(&carrier_id);
             }
-            crate::inbound::after_apply(state, &s.id, carrier_id, &applied).await;
+            crate::tracking::after_apply(state, &s.id, carrier_id, &applied).await;
             if !applied.changed {
                 // The cached response shows the poll time (after_apply dropped it otherwise).
                 state.cache.invalidate(&s.id).await;

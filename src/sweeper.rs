@@ -63,7 +63,7 @@ pub async fn sweep(state: &AppState) -> Result<(usize, usize), crate::store::Sto
             .store
             .apply_snapshot(&s.id, &snap, UpdateSource::Poll, now)
             .await?;
-        crate::inbound::after_apply(state, &s.id, s.carrier, &applied).await;
+        crate::tracking::after_apply(state, &s.id, s.carrier, &applied).await;
         expired += 1;
     }
     let mut stalled = 0;

@@ -105,7 +105,10 @@ pub async fn sqlite_store() -> TestStore {
 /// A fresh, migrated PostgreSQL store on a new database, or `None` when
 /// `TEST_POSTGRES_URL` is not set.
 pub async fn pg_store() -> Option<TestStore> {
-    let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())?;
+    let Some(admin_url) = postgres_url() else {
+        announce_postgres_skipped();
+        return None;
+    };
     let name = format!("pg_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&admin_url)
         .await
@@ -132,6 +135,25 @@ pub async fn pg_store() -> Option<TestStore> {
         store: Arc::new(store),
         _guard: guard,
     })
+}
+
+/// The PostgreSQL server to test against, when `TEST_POSTGRES_URL` names one.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())
+}
+
+/// Says once per test binary, on the raw stderr handle (the harness captures `eprintln!` of
+/// passing tests, so that would stay silent), that the PostgreSQL half did not run.
+pub fn announce_postgres_skipped() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "note: {POSTGRES_ENV} is not set: the PostgreSQL half of this test binary was skipped \
+             (SQLite only); set it, e.g. postgres://postgres@127.0.0.1:5432/test, to run both"
+        );
+    });
 }
 
 /// `url` pointing at database `name` instead (user, host, port and options kept).
