@@ -17,9 +17,10 @@ use carriers::time::LocalTime;
 use carriers::{CarrierId, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource};
 use chrono::{Duration, TimeZone, Utc};
 use parcelgate::analytics::{carrier_report, GroupBy, Range};
+use parcelgate::domain::NewShipment;
 use parcelgate::history::{import_bulk, Options};
 use parcelgate::store::postgres::PgStore;
-use parcelgate::store::{new_id, NewShipment, Store, UpdateSource};
+use parcelgate::store::{new_id, Store, UpdateSource};
 use sqlx::{Connection, PgConnection, Row};
 
 const MERCHANT: &str = "Analytics benchmark";

@@ -22,8 +22,9 @@ use carriers::time::LocalTime;
 use carriers::{CarrierId, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource};
 use chrono::Utc;
 use parcelgate::config::Config;
+use parcelgate::domain::NewShipment;
 use parcelgate::store::sqlite::SqliteStore;
-use parcelgate::store::{CallbackStore, NewShipment, NewSubscription, Store, UpdateSource};
+use parcelgate::store::{CallbackStore, NewSubscription, Store, UpdateSource};
 use sqlx::sqlite::SqlitePoolOptions;
 
 const SHIPMENTS: usize = 1000;

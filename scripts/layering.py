@@ -19,9 +19,9 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 # Lowest first. A module not listed takes the layer of the edge (5).
 LAYERS = [
     {"domain", "config", "metrics", "error"},
-    {"engine", "analytics"},
+    {"engine"},
     {"store"},
-    {"tracking", "dispatch", "cache", "ratelimit", "auth", "notify"},
+    {"analytics", "tracking", "dispatch", "cache", "ratelimit", "auth", "notify"},
     {"state", "inbound", "workers", "history", "ingest", "poller", "sweeper", "feed", "analytics_cli"},
     {"api", "pages"},
     {"app", "lib", "main", "demo", "sandbox"},

@@ -15,9 +15,10 @@ use tokio::task::JoinHandle;
 
 use crate::cache::ShipmentCache;
 use crate::config::Config;
+use crate::domain::Merchant;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::store::{Merchant, Store};
+use crate::store::Store;
 
 /// Everything a handler or worker needs. One reference count to clone: axum clones the state
 /// for every extractor and middleware of every request, and cloning each field (a dozen

@@ -10,8 +10,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
+use crate::domain::Merchant;
 use crate::error::ApiError;
-use crate::store::Merchant;
 
 /// Prefix of every API key, so leaked keys are recognisable by secret scanners.
 pub const KEY_PREFIX: &str = "pgk_";

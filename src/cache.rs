@@ -15,7 +15,8 @@ use carriers::TrackingEvent;
 use moka::future::Cache;
 use moka::ops::compute::Op;
 
-use crate::store::{Merchant, Shipment, Store, StoreResult};
+use crate::domain::{Merchant, Shipment};
+use crate::store::{Store, StoreResult};
 
 /// Something whose cached size can be estimated.
 pub trait Weigh {

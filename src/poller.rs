@@ -11,9 +11,10 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::app::AppState;
+use crate::domain::Shipment;
 use crate::engine::schedule::next_delay;
 use crate::ratelimit::Permit;
-use crate::store::{ApplyOutcome, PollDone, PollRecord, Shipment};
+use crate::store::{ApplyOutcome, PollDone, PollRecord};
 
 /// Runs until `stop` turns true; in-flight polls finish and their leases are released.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {

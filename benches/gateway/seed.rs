@@ -7,7 +7,8 @@ use carriers::inpost::mapping::map_status;
 use carriers::time::LocalTime;
 use carriers::{CarrierId, Location, TrackingEvent, TrackingSnapshot};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use parcelgate::store::{NewShipment, Store, UpdateSource};
+use parcelgate::domain::NewShipment;
+use parcelgate::store::{Store, UpdateSource};
 use sqlx::sqlite::SqlitePoolOptions;
 
 /// ShipX status names of a realistic locker parcel's journey, repeated as needed.

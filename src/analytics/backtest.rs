@@ -136,7 +136,12 @@ fn evaluate(f: &ShipmentFacts, index: &HistoryIndex, out: &mut BTreeMap<String, 
     row.evaluated += 1;
     let actual = local_date(delivered, tz);
     let day = local_date(scan, tz);
-    let prediction = predict(&index.history(&key), &key.calendar(), Some(day), day);
+    let prediction = predict(
+        &index.history(&key),
+        &crate::engine::eta::lane_calendar(&key),
+        Some(day),
+        day,
+    );
     match &prediction {
         Some(p) => row.predicted.add(actual, p.from, p.to, p.median),
         None => row.unpredicted += 1,

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::facts::ShipmentFacts;
-use super::percentile::{nearest_rank, normalize};
 use super::report::{hours, stats, CarrierReport, Figures, Range};
+use crate::domain::percentile::{nearest_rank, normalize};
 use crate::store::analytics::{GroupBy, GroupCounters};
 
 #[derive(Default)]

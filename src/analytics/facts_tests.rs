@@ -1,8 +1,9 @@
 //! Unit tests of the per-shipment facts definitions.
 
 use carriers::time::LocalTime;
+use carriers::CarrierId;
 use carriers::{Location, Mapped, ShipmentDetails, TzSource};
-use chrono::{Duration, TimeZone};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
 

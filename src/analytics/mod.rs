@@ -2,10 +2,10 @@
 //! its exact reference, percentiles and hour buckets, and the ETA backtest.
 
 pub mod backtest;
-pub mod buckets;
+
 pub mod exact;
 pub mod facts;
-pub mod percentile;
+
 pub mod report;
 
 pub use crate::store::analytics::GroupBy;

@@ -1,6 +1,6 @@
 //! The carrier report: courier performance per carrier (and service, lane or week) over a
 //! merchant's shipments registered in a date range, computed from the report rollups
-//! (`store::rollup`: counters per UTC day, distributions per UTC month), which are sums of
+//! (`domain::rollup`: counters per UTC day, distributions per UTC month), which are sums of
 //! `shipment_facts` kept in the same transaction as every facts write.
 //!
 //! Exactness. Every count, rate, mean and ETA figure is exact: counters sum exactly, and a
@@ -8,7 +8,7 @@
 //! whole period minus the raw part outside the range). Working-day percentiles are exact
 //! nearest-rank percentiles (see `analytics::percentile`). Hour percentiles (transit, time
 //! to first scan) are nearest-rank percentiles over relative-error buckets of whole minutes
-//! (`analytics::buckets`: exact below 64 minutes, then 32 buckets per power of two), reported
+//! (`domain::buckets`: exact below 64 minutes, then 32 buckets per power of two), reported
 //! as the bucket's middle and rounded to 0.1 h: with `x` the exact nearest-rank percentile of
 //! the stored minutes, the reported value is within `x / 64 + 0.05 h` of `x` (1.6 % plus the
 //! rounding). `analytics::exact` computes the same report from raw facts with no buckets,
@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::buckets::representative_minutes;
-use super::percentile::{nearest_rank, normalize};
+use crate::domain::buckets::representative_minutes;
+use crate::domain::percentile::{nearest_rank, normalize};
 use crate::store::analytics::{FactsQuery, GroupBy, GroupCounters, Metric};
 use crate::store::{AnalyticsStore, StoreResult};
 
@@ -291,7 +291,7 @@ mod tests {
         };
         // 24.5 h, 10 h and 48 h: 1470 min sits in bucket 1440–1471 (reported 24.3 h), 2880
         // in 2880–2943 (48.5 h); 120 min in 120–121 (2.0 h).
-        let b = crate::analytics::buckets::bucket_of;
+        let b = crate::domain::buckets::bucket_of;
         let mut d = Dists {
             hours: vec![(b(1470), 1), (b(600), 1), (b(2880), 1)],
             wd: vec![(1, 2), (3, 1)],

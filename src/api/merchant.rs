@@ -14,8 +14,8 @@ use utoipa::{OpenApi, ToSchema};
 use super::extract::ApiJson;
 use crate::app::AppState;
 use crate::auth::AuthMerchant;
+use crate::domain::MerchantSettings;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::store::MerchantSettings;
 
 /// Largest logo accepted, as a `data:` URL.
 pub const MAX_LOGO_BYTES: usize = 48 * 1024;

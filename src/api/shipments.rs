@@ -16,8 +16,8 @@ use super::view::{shipment_summary, shipment_view, ShipmentSummary, ShipmentView
 use crate::app::AppState;
 use crate::auth::AuthMerchant;
 use crate::cache::Lookup;
+use crate::domain::{NewShipment, ShipmentFilter};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::store::{NewShipment, ShipmentFilter};
 
 /// Body of `POST /v1/shipments`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,8 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::domain::{Eta, Shipment};
 use crate::engine::progress::{steps, Step};
-use crate::store::{Eta, Shipment};
 
 /// One timeline entry.
 #[derive(Debug, Serialize, ToSchema)]

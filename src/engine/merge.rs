@@ -31,22 +31,7 @@ pub struct CurrentState {
     pub carrier_eta: Option<EtaWindow>,
 }
 
-/// A change of current status (or substatus).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusChange {
-    /// Status before.
-    pub from_status: Status,
-    /// Substatus before.
-    pub from_substatus: String,
-    /// Status after.
-    pub to_status: Status,
-    /// Substatus after.
-    pub to_substatus: String,
-    /// The event that caused it.
-    pub event_id: String,
-    /// When that event happened.
-    pub occurred_at: DateTime<Utc>,
-}
+pub use crate::domain::StatusChange;
 
 /// What a merge decided; the store writes it in one transaction.
 #[derive(Debug, Clone, Default)]

@@ -27,10 +27,11 @@ use chrono::{DateTime, Utc};
 pub use synth::{creation_times, synthesize, Options, Profile, SyntheticShipment, PROFILES};
 
 use crate::analytics::facts::compute;
+use crate::domain::{Eta, EtaSource, Shipment};
 use crate::engine::eta::{predict, HistoryIndex, LaneKey};
 use crate::engine::merge::derive_status;
 use crate::engine::working_days::{end_of_day, local_date, start_of_day, zone_for};
-use crate::store::{new_id, Eta, EtaSource, Shipment, Store, StoreResult, UpdateSource};
+use crate::store::{new_id, Store, StoreResult, UpdateSource};
 
 /// What a writer did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -125,14 +126,19 @@ pub async fn import_bulk(
             .find_map(|(_, snap)| snap.eta)
             .map(Eta::from_carrier);
         let today = local_date(first, tz);
-        shipment.original_eta = predict(&index.history(&key), &key.calendar(), None, today)
-            .map(|p| Eta {
-                from: start_of_day(p.from, tz),
-                to: end_of_day(p.to, tz),
-                source: EtaSource::Predicted,
-                confidence: Some(p.confidence),
-            })
-            .or(carrier_eta);
+        shipment.original_eta = predict(
+            &index.history(&key),
+            &crate::engine::eta::lane_calendar(&key),
+            None,
+            today,
+        )
+        .map(|p| Eta {
+            from: start_of_day(p.from, tz),
+            to: end_of_day(p.to, tz),
+            source: EtaSource::Predicted,
+            confidence: Some(p.confidence),
+        })
+        .or(carrier_eta);
         let facts = compute(
             &shipment,
             &key,

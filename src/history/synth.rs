@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::NewShipment;
 use crate::engine::working_days::{local_date, start_of_day, zone_for, Calendar};
-use crate::store::NewShipment;
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ use super::svg::{histogram, rate_bars, Series};
 use super::{esc, PagesState};
 use crate::api::webhooks::client_ip;
 use crate::auth::hash_key;
-use crate::store::Merchant;
+use crate::domain::Merchant;
 
 /// Login attempts per client address per [`super::limit::WINDOW`].
 pub const LOGINS_PER_WINDOW: u32 = 20;

@@ -24,7 +24,7 @@ use super::tracking::branding;
 use super::{esc, PagesState};
 use crate::api::shipments::email_hash;
 use crate::api::webhooks::client_ip;
-use crate::store::{Merchant, Shipment, ShipmentFilter};
+use crate::domain::{Merchant, Shipment, ShipmentFilter};
 
 /// Lookups per client address per [`super::limit::WINDOW`].
 pub const ATTEMPTS_PER_WINDOW: u32 = 10;

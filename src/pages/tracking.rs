@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::explain::{family, is_problem, words};
 use super::i18n::{self, Lang};
 use super::{embed, render, PagesState};
+use crate::domain::{EtaSource, Merchant, MerchantSettings, Shipment};
 use crate::engine::progress::steps;
-use crate::store::{EtaSource, Merchant, MerchantSettings, Shipment};
 
 /// Whether a path segment can be a public token (URL-safe base64, 20–64 characters).
 pub fn valid_token(t: &str) -> bool {

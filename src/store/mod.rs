@@ -25,7 +25,7 @@ mod pg_report;
 mod pg_stale;
 mod pg_subs;
 pub mod postgres;
-pub mod rollup;
+pub use crate::domain::rollup;
 pub mod sqlite;
 mod sqlite_analytics;
 mod sqlite_budget;

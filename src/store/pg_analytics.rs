@@ -15,9 +15,9 @@ use super::analytics::*;
 use super::apply::Written;
 use super::pg_report::apply_rollup;
 use super::postgres::PgStore;
-use super::rollup::RollupDelta;
 use super::{codec, EtaSource, Shipment, StoreResult};
 use crate::analytics::facts::ShipmentFacts;
+use crate::domain::rollup::RollupDelta;
 use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
 use crate::engine::MergePlan;
 

@@ -9,10 +9,10 @@ use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{PgConnection, Row};
 
 use super::analytics::{FactsQuery, FactsSummary, Metric};
-use super::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
-use super::rollup::{HistKey, COUNTER_COLUMNS};
 use super::{StoreError, StoreResult};
-use crate::analytics::buckets::bucket_sql;
+use crate::domain::buckets::bucket_sql;
+use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
+use crate::domain::rollup::{HistKey, COUNTER_COLUMNS};
 
 /// Adds a delta to both rollups.
 pub(super) async fn apply_rollup(conn: &mut PgConnection, d: &RollupDelta) -> StoreResult<()> {

@@ -10,11 +10,11 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::analytics::*;
 use super::apply::Written;
-use super::rollup::RollupDelta;
 use super::sqlite::SqliteStore;
 use super::sqlite_report::apply_rollup;
 use super::{codec, EtaSource, Shipment, StoreError, StoreResult};
 use crate::analytics::facts::ShipmentFacts;
+use crate::domain::rollup::RollupDelta;
 use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
 use crate::engine::MergePlan;
 

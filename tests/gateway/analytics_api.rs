@@ -3,7 +3,8 @@
 
 use carriers::{CarrierId, EtaWindow, Status};
 use chrono::{DateTime, TimeZone, Utc};
-use parcelgate::store::{new_id, NewShipment, Store, UpdateSource};
+use parcelgate::domain::NewShipment;
+use parcelgate::store::{new_id, Store, UpdateSource};
 use serde_json::Value;
 
 use crate::common::app::{assert_problem, TestApp};

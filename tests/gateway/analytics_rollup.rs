@@ -243,7 +243,7 @@ async fn the_rollup_backed_report_equals_the_raw_facts_report() {
 
         // The rollups equal what the migration's backfill computes from the same facts, so
         // an upgraded database starts with the same rows (and the SQL buckets agree with
-        // `analytics::buckets`).
+        // `domain::buckets`).
         let (kept, rebuilt) = maintained_and_backfilled(&s).await;
         assert!(kept.len() > 1000, "[{n}] {}", kept.len());
         assert_eq!(kept, rebuilt, "[{n}]");

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use carriers::time::LocalTime;
 use carriers::{CarrierId, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource};
 use chrono::Utc;
+use parcelgate::domain::NewShipment;
 use parcelgate::store::sqlite::SqliteStore;
 use parcelgate::store::{
-    CallbackStore, DeliveryFilter, DeliveryState, NewShipment, NewSubscription, Store, UpdateSource,
+    CallbackStore, DeliveryFilter, DeliveryState, NewSubscription, Store, UpdateSource,
 };
 use standardwebhooks::Webhook;
 

@@ -7,10 +7,11 @@ use carriers::{
     CarrierId, EtaWindow, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use parcelgate::domain::{Merchant, NewShipment, Shipment};
 use parcelgate::store::callbacks::{AttemptRecord, NextStep};
 use parcelgate::store::{
-    new_id, DeliveryAttempt, DeliveryFilter, DeliveryState, Merchant, NewShipment, NewSubscription,
-    Shipment, SubscriptionPatch, UpdateSource,
+    new_id, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription, SubscriptionPatch,
+    UpdateSource,
 };
 use serde_json::Value;
 

@@ -5,9 +5,10 @@
 use carriers::{CarrierId, Status};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::analytics::{carrier_report, GroupBy, Range};
+use parcelgate::domain::{EtaSource, NewShipment};
 use parcelgate::engine::working_days::{end_of_day, local_date, start_of_day, zone_for};
 use parcelgate::history::{import_bulk, write_through_store, Options};
-use parcelgate::store::{new_id, EtaSource, NewShipment, UpdateSource};
+use parcelgate::store::{new_id, UpdateSource};
 
 use crate::common::db::{sqlite_store, stores};
 use crate::common::snapshots::one_event;

@@ -2,7 +2,7 @@
 //! shipment's public token, and finding an order's shipments.
 
 use chrono::{Duration, Utc};
-use parcelgate::store::{NewShipment, ShipmentFilter};
+use parcelgate::domain::{NewShipment, ShipmentFilter};
 
 use crate::common::db::stores;
 

@@ -5,7 +5,8 @@
 use carriers::time::LocalTime;
 use carriers::{CarrierId, Location, Status, TrackingEvent, TrackingSnapshot, TzSource};
 use chrono::{Duration, Utc};
-use parcelgate::store::{DeliveryFilter, NewShipment, NewSubscription, UpdateSource};
+use parcelgate::domain::NewShipment;
+use parcelgate::store::{DeliveryFilter, NewSubscription, UpdateSource};
 
 use crate::common::app::TestApp;
 use crate::common::db;

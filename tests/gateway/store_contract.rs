@@ -10,9 +10,9 @@ use carriers::{
     CarrierId, EtaWindow, Location, Mapped, Status, TrackingEvent, TrackingSnapshot, TzSource,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use parcelgate::domain::{Eta, Merchant, MerchantSettings, NewShipment, Shipment, ShipmentFilter};
 use parcelgate::store::{
-    new_id, Eta, InboxState, Merchant, MerchantSettings, NewInboxItem, NewShipment, PollDone,
-    PollRecord, Shipment, ShipmentFilter, Store, StoreError, UpdateSource,
+    new_id, InboxState, NewInboxItem, PollDone, PollRecord, Store, StoreError, UpdateSource,
 };
 
 use crate::common::db::{pg_store, stores, TestStore};

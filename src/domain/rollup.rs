@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
-use crate::analytics::buckets::bucket_of;
-use crate::analytics::facts::ShipmentFacts;
-use crate::store::analytics::{GroupBy, GroupCounters, HistogramRow, Metric};
+use crate::domain::buckets::bucket_of;
+use crate::domain::facts::ShipmentFacts;
+use crate::domain::report::{GroupBy, GroupCounters, HistogramRow, Metric};
 
 /// Number of counters in a `report_days` row, in [`COUNTER_COLUMNS`] order.
 pub const N_COUNTERS: usize = 12;
@@ -116,7 +116,7 @@ impl RollupDelta {
         if row.iter().all(|v| *v == 0) {
             self.days.remove(&key);
         }
-        let month = super::analytics::month(f.created_at);
+        let month = super::report::month(f.created_at);
         for (dim, grp) in [("s", &f.service), ("l", &f.lane), ("w", &f.week)] {
             for (metric, value) in samples_of(f) {
                 let key = (
@@ -204,7 +204,7 @@ impl Grain {
     pub fn key(self, start: DateTime<Utc>) -> String {
         match self {
             Grain::Day => day(start),
-            Grain::Month => super::analytics::month(start),
+            Grain::Month => super::report::month(start),
         }
     }
 }

@@ -1,0 +1,20 @@
+//! The types every layer shares: shipments, merchants, ETAs, lanes and their history,
+//! analytics facts, report shapes and rollup planning, callback bodies. Depends on `carriers`
+//! only; the engine, store, tracking pipeline and edges all build on it.
+
+pub mod buckets;
+pub mod callback;
+pub mod facts;
+pub mod lane;
+pub mod merchant;
+pub mod percentile;
+pub mod report;
+pub mod rollup;
+pub mod shipment;
+
+pub use facts::ShipmentFacts;
+pub use lane::{LaneHistory, LaneKey};
+pub use merchant::{Merchant, MerchantSettings};
+pub use shipment::{
+    Eta, EtaSource, NewShipment, Shipment, ShipmentFilter, StatusChange, StatusChangeRecord,
+};
