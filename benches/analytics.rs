@@ -21,6 +21,7 @@ use parcelgate::domain::NewShipment;
 use parcelgate::history::{import_bulk, Options};
 use parcelgate::store::postgres::PgStore;
 use parcelgate::store::{new_id, Store, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 use sqlx::{Connection, PgConnection, Row};
 
 const MERCHANT: &str = "Analytics benchmark";

@@ -25,6 +25,7 @@ use parcelgate::config::Config;
 use parcelgate::domain::NewShipment;
 use parcelgate::store::sqlite::SqliteStore;
 use parcelgate::store::{CallbackStore, NewSubscription, Store, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 use sqlx::sqlite::SqlitePoolOptions;
 
 const SHIPMENTS: usize = 1000;

@@ -12,9 +12,9 @@ use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::domain::Shipment;
-use crate::engine::schedule::next_delay;
 use crate::ratelimit::Permit;
-use crate::store::{ApplyOutcome, PollDone, PollRecord};
+use crate::store::PollRecord;
+use crate::tracking::{next_poll_at, ApplyOutcome, ApplyUpdates, PollDone, PollInput};
 
 /// Runs until `stop` turns true; in-flight polls finish and their leases are released.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -81,12 +81,6 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     // Graceful stop: every claimed shipment finishes its poll, which records it and
     // releases its lease.
     while in_flight.join_next().await.is_some() {}
-}
-
-/// Whether a shipment has heard from its carrier's push channel recently (then polling is a fallback).
-fn push_fed(s: &Shipment) -> bool {
-    s.last_push_at
-        .is_some_and(|t| Utc::now() - t < chrono::Duration::days(2))
 }
 
 /// The shortest gap between two fetches of one shipment the carrier accepts
@@ -197,7 +191,6 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
             // The poll is recorded (next poll, lease released) in the apply's transaction.
             let done = PollDone {
                 now: Utc::now(),
-                push_fed: push_fed(s),
                 min_gap: floor,
             };
             let applied = match state.store.apply_poll(&s.id, &snapshot, &done).await {
@@ -233,7 +226,14 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
         }
         Err(CarrierError::NotFound { .. }) => {
             // The carrier has nothing yet: the shipment stays pending and is asked again later.
-            let next = at(next_delay(Status::Pending, false, 0, None));
+            let next = next_poll_at(PollInput {
+                status: Status::Pending,
+                last_push_at: s.last_push_at,
+                failures: 0,
+                retry_after: None,
+                min_gap: floor,
+                now: Utc::now(),
+            });
             save(state, &s.id, &record(next, 0, None)).await;
             label("not_found");
             Ok(ApplyOutcome::default())
@@ -251,7 +251,14 @@ pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, Ca
                 }
             }
             let failures = s.poll_failures.saturating_add(1);
-            let next = at(next_delay(s.status, false, failures, e.retry_after()));
+            let next = next_poll_at(PollInput {
+                status: s.status,
+                last_push_at: s.last_push_at,
+                failures,
+                retry_after: e.retry_after(),
+                min_gap: floor,
+                now: Utc::now(),
+            });
             tracing::warn!(error = %e, failures, "poll failed");
             save(state, &s.id, &record(next, failures, Some(e.to_string()))).await;
             label(e.kind());

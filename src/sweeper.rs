@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::app::AppState;
 use crate::store::stale::StaleCutoffs;
 use crate::store::UpdateSource;
+use crate::tracking::ApplyUpdates;
 
 /// Raw code of the gateway's own expiry event.
 pub const EXPIRED_CODE: &str = "parcelgate.expired";
@@ -68,7 +69,7 @@ pub async fn sweep(state: &AppState) -> Result<(usize, usize), crate::store::Sto
     }
     let mut stalled = 0;
     for s in state.store.stalled_candidates(&cutoffs, BATCH).await? {
-        if state.store.mark_stalled(&s.id, now).await? {
+        if crate::tracking::mark_stalled(state.store.as_ref(), &s.id, now).await? {
             tracing::info!(shipment_id = %s.id, carrier = %s.carrier, status = %s.status, "shipment stalled");
             state.metrics.inc(
                 "parcelgate_stalled_total",

@@ -9,6 +9,7 @@ use carriers::{CarrierId, Location, TrackingEvent, TrackingSnapshot};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use parcelgate::domain::NewShipment;
 use parcelgate::store::{Store, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 use sqlx::sqlite::SqlitePoolOptions;
 
 /// ShipX status names of a realistic locker parcel's journey, repeated as needed.

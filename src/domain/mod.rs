@@ -7,14 +7,17 @@ pub mod callback;
 pub mod facts;
 pub mod lane;
 pub mod merchant;
+pub mod outbox;
 pub mod percentile;
 pub mod report;
 pub mod rollup;
 pub mod shipment;
+pub mod subscription;
 
 pub use facts::ShipmentFacts;
 pub use lane::{LaneHistory, LaneKey};
 pub use merchant::{Merchant, MerchantSettings};
 pub use shipment::{
     Eta, EtaSource, NewShipment, Shipment, ShipmentFilter, StatusChange, StatusChangeRecord,
+    Written,
 };

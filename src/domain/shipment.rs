@@ -180,3 +180,24 @@ pub struct StatusChange {
     /// When that event happened.
     pub occurred_at: DateTime<Utc>,
 }
+
+/// The shipment columns an apply writes.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Status.
+    pub status: carriers::Status,
+    /// Substatus.
+    pub substatus: String,
+    /// Status entered at.
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// Latest event.
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// Details.
+    pub details: carriers::ShipmentDetails,
+    /// ETA shown.
+    pub eta: Option<Eta>,
+    /// First ETA shown.
+    pub original_eta: Option<Eta>,
+    /// Next poll.
+    pub next_poll_at: Option<DateTime<Utc>>,
+}

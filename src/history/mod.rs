@@ -32,6 +32,7 @@ use crate::engine::eta::{predict, HistoryIndex, LaneKey};
 use crate::engine::merge::derive_status;
 use crate::engine::working_days::{end_of_day, local_date, start_of_day, zone_for};
 use crate::store::{new_id, Store, StoreResult, UpdateSource};
+use crate::tracking::ApplyUpdates;
 
 /// What a writer did.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -14,7 +14,6 @@
 //! ETA lookup into reading ≤ 4 scopes × ~10 rows by primary key, whatever the history's size.
 
 use async_trait::async_trait;
-use carriers::{EtaWindow, Status, TrackingEvent};
 use chrono::{DateTime, Utc};
 
 pub use crate::domain::report::{
@@ -22,9 +21,7 @@ pub use crate::domain::report::{
 };
 
 use super::{Shipment, StoreResult};
-use crate::analytics::facts::{compute, ShipmentFacts};
-use crate::engine::eta::{needs_history, LaneKey};
-use crate::engine::MergePlan;
+use crate::domain::ShipmentFacts;
 
 /// Analytics storage, implemented by both backends.
 #[async_trait]
@@ -49,44 +46,6 @@ pub trait AnalyticsStore: Send + Sync {
     /// generator's fast path: the same rows `apply_snapshot` would leave, without events;
     /// the report rollups get the new rows' contributions minus any replaced rows').
     async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()>;
-}
-
-/// The lane and whether an apply must load its history to decide the ETA.
-pub fn history_need(before: &Shipment, plan: &MergePlan) -> Option<LaneKey> {
-    let status = plan
-        .status_change
-        .as_ref()
-        .map(|c| c.to_status)
-        .unwrap_or(before.status);
-    let carrier_eta: Option<EtaWindow> = plan.carrier_eta;
-    needs_history(carrier_eta, status).then(|| LaneKey::of(before, &plan.details))
-}
-
-/// The facts row after an apply, and the rollup keys to bump when this apply delivered the
-/// shipment (`(scope key, month, working days)`), empty otherwise.
-pub fn facts_after(
-    before: &Shipment,
-    written: &super::apply::Written,
-    timeline: &[TrackingEvent],
-) -> (ShipmentFacts, Vec<(String, String, i64)>) {
-    let key = LaneKey::of(before, &written.details);
-    let facts = compute(
-        before,
-        &key,
-        written.status,
-        written.original_eta,
-        written.eta,
-        timeline,
-    );
-    let mut bumps = Vec::new();
-    if before.status != Status::Delivered {
-        if let (Some(at), Some(wd)) = (facts.delivered_at, facts.transit_wd) {
-            for (_, scope) in key.scopes() {
-                bumps.push((scope, month(at), wd));
-            }
-        }
-    }
-    (facts, bumps)
 }
 
 /// Rollup counts of many delivered facts: `(scope key, month, working days) → deliveries`.

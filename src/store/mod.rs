@@ -13,7 +13,6 @@ macro_rules! poll_priority {
 pub(crate) use poll_priority;
 
 pub mod analytics;
-pub mod apply;
 pub mod budget;
 pub mod callbacks;
 mod codec;
@@ -24,6 +23,7 @@ mod pg_outbox;
 mod pg_report;
 mod pg_stale;
 mod pg_subs;
+mod pg_update;
 pub mod postgres;
 pub use crate::domain::rollup;
 pub mod sqlite;
@@ -33,12 +33,14 @@ mod sqlite_outbox;
 mod sqlite_report;
 mod sqlite_stale;
 mod sqlite_subs;
+mod sqlite_update;
 pub mod stale;
+pub mod update;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use carriers::{CarrierId, TrackingEvent, TrackingSnapshot};
+use carriers::{CarrierId, TrackingEvent};
 use chrono::{DateTime, Utc};
 
 pub use analytics::AnalyticsStore;
@@ -47,6 +49,7 @@ pub use callbacks::{
     Subscription, SubscriptionPatch,
 };
 pub use model::*;
+pub use update::{LaneBump, UpdateTx};
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -154,48 +157,11 @@ pub trait Store:
     /// Recorded status changes, oldest first.
     async fn status_changes(&self, shipment_id: &str) -> StoreResult<Vec<StatusChangeRecord>>;
 
-    /// Merges a snapshot into a shipment in one transaction: new events, the status change
-    /// and its callbacks commit together or not at all; with `poll`, the poll is recorded
-    /// (next poll from the status after the apply, failures cleared, lease released) in that
-    /// same transaction. Callers use [`apply_snapshot`](Store::apply_snapshot) or
-    /// [`apply_poll`](Store::apply_poll).
-    async fn apply_update(
-        &self,
-        shipment_id: &str,
-        snapshot: &TrackingSnapshot,
-        source: UpdateSource,
-        now: DateTime<Utc>,
-        poll: Option<&PollDone>,
-    ) -> StoreResult<ApplyOutcome>;
+    /// This store as a trait object (the tracking pipeline runs over `&dyn Store`).
+    fn as_dyn(&self) -> &dyn Store;
 
-    /// Merges a carrier update (webhook, feed, history) into a shipment.
-    async fn apply_snapshot(
-        &self,
-        shipment_id: &str,
-        snapshot: &TrackingSnapshot,
-        source: UpdateSource,
-        now: DateTime<Utc>,
-    ) -> StoreResult<ApplyOutcome> {
-        self.apply_update(shipment_id, snapshot, source, now, None)
-            .await
-    }
-
-    /// Merges a successful poll's snapshot and records the poll, one commit for both.
-    async fn apply_poll(
-        &self,
-        shipment_id: &str,
-        snapshot: &TrackingSnapshot,
-        done: &PollDone,
-    ) -> StoreResult<ApplyOutcome> {
-        self.apply_update(
-            shipment_id,
-            snapshot,
-            UpdateSource::Poll,
-            done.now,
-            Some(done),
-        )
-        .await
-    }
+    /// Opens the write transaction of one carrier update (`tracking::apply_update`).
+    async fn begin_update(&self) -> StoreResult<Box<dyn UpdateTx>>;
 
     /// Claims up to `limit` shipments due for polling, leasing them until `lease_until`.
     async fn claim_due_shipments(

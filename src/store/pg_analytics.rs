@@ -6,38 +6,24 @@
 //! import uses `UNNEST` over column arrays, a few thousand rows per statement.
 
 use async_trait::async_trait;
-use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
 use super::analytics::*;
-use super::apply::Written;
 use super::pg_report::apply_rollup;
 use super::postgres::PgStore;
+use super::update::LaneBump;
 use super::{codec, EtaSource, Shipment, StoreResult};
-use crate::analytics::facts::ShipmentFacts;
+use crate::domain::lane::{Histogram, LaneHistory, LaneKey};
 use crate::domain::rollup::RollupDelta;
-use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
-use crate::engine::MergePlan;
+use crate::domain::ShipmentFacts;
 
-/// Loads the lane's history when the ETA decision needs it (empty otherwise).
-pub(super) async fn history_for(
-    tx: &mut Transaction<'static, Postgres>,
-    before: &Shipment,
-    plan: &MergePlan,
-    now: DateTime<Utc>,
-) -> StoreResult<LaneHistory> {
-    let Some(key) = history_need(before, plan) else {
-        return Ok(LaneHistory::default());
-    };
-    lane_history(tx, &key, now).await
-}
-
-async fn lane_history(
+/// The delivered history of a lane's scopes since `since` (`YYYY-MM`).
+pub(super) async fn lane_history(
     tx: &mut Transaction<'static, Postgres>,
     key: &LaneKey,
-    now: DateTime<Utc>,
+    since: &str,
 ) -> StoreResult<LaneHistory> {
     let scopes = key.scopes();
     let keys: Vec<String> = scopes.iter().map(|(_, k)| k.clone()).collect();
@@ -46,7 +32,7 @@ async fn lane_history(
          WHERE scope_key = ANY($1) AND month >= $2 GROUP BY scope_key, wd",
     )
     .bind(&keys)
-    .bind(history_since(now))
+    .bind(since)
     .fetch_all(&mut **tx)
     .await?;
     let mut levels: Vec<(_, Histogram)> = scopes
@@ -68,19 +54,20 @@ async fn lane_history(
 /// old row to the new one and, when this apply delivered it, bumps the lane rollup.
 pub(super) async fn record_facts(
     tx: &mut Transaction<'static, Postgres>,
-    before: &Shipment,
-    written: &Written,
-    timeline: &[TrackingEvent],
+    facts: &ShipmentFacts,
+    bumps: &[LaneBump],
 ) -> StoreResult<()> {
-    let (facts, bumps) = facts_after(before, written, timeline);
     // The shipment row is locked (FOR UPDATE) by the apply, so no one rewrites this meanwhile.
     let old = stored_facts(tx, &facts.shipment_id).await?;
-    upsert_facts(tx, std::slice::from_ref(&facts)).await?;
-    let delta = RollupDelta::between(old.as_ref(), Some(&facts));
+    upsert_facts(tx, std::slice::from_ref(facts)).await?;
+    let delta = RollupDelta::between(old.as_ref(), Some(facts));
     if !delta.is_empty() {
         apply_rollup(tx, &delta).await?;
     }
-    let rollup: Vec<_> = bumps.into_iter().map(|(s, m, w)| (s, m, w, 1)).collect();
+    let rollup: Vec<_> = bumps
+        .iter()
+        .map(|(s, m, w)| (s.clone(), m.clone(), *w, 1))
+        .collect();
     bump(tx, &rollup).await
 }
 

@@ -1,11 +1,12 @@
 //! PostgreSQL side of [`StaleStore`].
 
 use async_trait::async_trait;
+use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Transaction};
 
-use super::pg_subs as subs;
 use super::postgres::{event_from_row, shipment_columns, shipment_from_row, PgStore};
-use super::stale::{plan_stalled, StaleCutoffs, StaleStore};
+use super::stale::{StaleCutoffs, StaleStore};
 use super::{Shipment, StoreResult};
 
 #[async_trait]
@@ -28,45 +29,6 @@ impl StaleStore for PgStore {
         rows.iter().map(shipment_from_row).collect()
     }
 
-    async fn mark_stalled(&self, shipment_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let marked = sqlx::query(
-            "UPDATE shipments SET stalled_at = $1 WHERE id = $2 \
-             AND (stalled_at IS NULL OR stalled_at < updated_at)",
-        )
-        .bind(now)
-        .bind(shipment_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if marked {
-            let row = sqlx::query(concat!(
-                "SELECT ",
-                shipment_columns!(),
-                " FROM shipments WHERE id = $1"
-            ))
-            .bind(shipment_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let shipment = shipment_from_row(&row)?;
-            let subscriptions = subs::enabled_for_merchant(&mut tx, &shipment.merchant_id).await?;
-            let latest = sqlx::query(
-                "SELECT * FROM events WHERE shipment_id = $1 ORDER BY occurred_at DESC, event_id DESC LIMIT 1",
-            )
-            .bind(shipment_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(event_from_row)
-            .transpose()?;
-            let rows = plan_stalled(&subscriptions, &shipment, latest.as_ref(), now);
-            super::pg_outbox::insert_rows(&mut tx, shipment_id, &rows, now).await?;
-        }
-        tx.commit().await?;
-        Ok(marked)
-    }
-
     async fn expiry_candidates(&self, c: &StaleCutoffs, limit: u32) -> StoreResult<Vec<Shipment>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
@@ -80,4 +42,44 @@ impl StaleStore for PgStore {
         .await?;
         rows.iter().map(shipment_from_row).collect()
     }
+}
+
+/// Marks a shipment stalled inside an update transaction unless it already is since its last
+/// change; returns it with its newest event when marked now.
+pub(super) async fn mark(
+    tx: &mut Transaction<'static, Postgres>,
+    shipment_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<(Shipment, Option<TrackingEvent>)>> {
+    let marked = sqlx::query(
+        "UPDATE shipments SET stalled_at = $1 WHERE id = $2 \
+         AND (stalled_at IS NULL OR stalled_at < updated_at)",
+    )
+    .bind(now)
+    .bind(shipment_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !marked {
+        return Ok(None);
+    }
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        shipment_columns!(),
+        " FROM shipments WHERE id = $1"
+    ))
+    .bind(shipment_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let latest = sqlx::query(
+        "SELECT * FROM events WHERE shipment_id = $1 ORDER BY occurred_at DESC, event_id DESC LIMIT 1",
+    )
+    .bind(shipment_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .as_ref()
+    .map(event_from_row)
+    .transpose()?;
+    Ok(Some((shipment_from_row(&row)?, latest)))
 }

@@ -14,15 +14,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use carriers::{CarrierId, Location, TrackingEvent, TrackingSnapshot};
+use carriers::{CarrierId, Location, TrackingEvent};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::apply::outcome;
 use super::codec;
 use super::*;
-use crate::engine::merge_snapshot;
 
 /// Connections per process unless the caller asks for another number.
 pub const DEFAULT_POOL_SIZE: u32 = 16;
@@ -166,7 +164,7 @@ fn status_change_from_row(r: &PgRow) -> StoreResult<StatusChangeRecord> {
     })
 }
 
-async fn upsert_event(
+pub(super) async fn upsert_event(
     tx: &mut Transaction<'static, Postgres>,
     shipment_id: &str,
     e: &TrackingEvent,
@@ -475,108 +473,14 @@ impl Store for PgStore {
         rows.iter().map(status_change_from_row).collect()
     }
 
-    async fn apply_update(
-        &self,
-        shipment_id: &str,
-        snapshot: &TrackingSnapshot,
-        source: UpdateSource,
-        now: DateTime<Utc>,
-        poll: Option<&PollDone>,
-    ) -> StoreResult<ApplyOutcome> {
-        let mut tx = self.pool.begin().await?;
-        // The row lock makes a second apply on this shipment wait until we commit, then merge
-        // against what we wrote: one status change recorded, never two.
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            shipment_columns!(),
-            " FROM shipments WHERE id = $1 FOR UPDATE"
-        ))
-        .bind(shipment_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let shipment = shipment_from_row(&row)?;
-        let events = sqlx::query("SELECT * FROM events WHERE shipment_id = $1")
-            .bind(shipment_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let state = super::apply::current_state(&shipment, events);
-        let plan = merge_snapshot(&state, snapshot);
-        let push_at = (source == UpdateSource::Push).then_some(now);
-        if plan.is_noop() {
-            if push_at.is_some() {
-                sqlx::query("UPDATE shipments SET last_push_at = $1 WHERE id = $2")
-                    .bind(push_at)
-                    .bind(shipment_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(done) = poll {
-                write_poll(&mut *tx, shipment_id, &done.record(shipment.status)).await?;
-            }
-            tx.commit().await?;
-            return Ok(ApplyOutcome {
-                unmapped_codes: plan.unmapped_codes,
-                ..Default::default()
-            });
-        }
-        for e in plan.inserted.iter().chain(&plan.enriched) {
-            upsert_event(&mut tx, shipment_id, e, now).await?;
-        }
-        let timeline = crate::engine::eta::timeline_after(&state.events, &plan);
-        let history = super::pg_analytics::history_for(&mut tx, &shipment, &plan, now).await?;
-        let written =
-            super::apply::shipment_after_predicting(&shipment, &plan, now, &timeline, &history);
-        if let Some(c) = &plan.status_change {
-            sqlx::query(
-                "INSERT INTO status_changes (shipment_id, from_status, from_substatus, to_status, \
-                 to_substatus, event_id, occurred_at, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-            )
-            .bind(shipment_id)
-            .bind(c.from_status.as_str())
-            .bind(&c.from_substatus)
-            .bind(c.to_status.as_str())
-            .bind(&c.to_substatus)
-            .bind(&c.event_id)
-            .bind(c.occurred_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            "UPDATE shipments SET status = $1, substatus = $2, status_changed_at = $3, \
-             last_event_at = $4, details = $5, eta = $6, original_eta = $7, next_poll_at = $8, \
-             last_push_at = COALESCE($9, last_push_at), updated_at = $10, version = version + 1 \
-             WHERE id = $11",
-        )
-        .bind(written.status.as_str())
-        .bind(&written.substatus)
-        .bind(written.status_changed_at)
-        .bind(written.last_event_at)
-        .bind(codec::to_json(&written.details))
-        .bind(written.eta.as_ref().map(codec::to_json))
-        .bind(written.original_eta.as_ref().map(codec::to_json))
-        .bind(written.next_poll_at)
-        .bind(push_at)
-        .bind(now)
-        .bind(shipment_id)
-        .execute(&mut *tx)
-        .await?;
-        let applied = super::callbacks::AppliedChange {
-            before: &shipment,
-            written: &written,
-            change: plan.status_change.as_ref(),
-        };
-        super::pg_outbox::enqueue_changes(&mut tx, applied, now).await?;
-        super::pg_analytics::record_facts(&mut tx, &shipment, &written, &timeline).await?;
-        if let Some(done) = poll {
-            write_poll(&mut *tx, shipment_id, &done.record(written.status)).await?;
-        }
-        tx.commit().await?;
-        Ok(outcome(plan, &shipment, &written))
+    fn as_dyn(&self) -> &dyn Store {
+        self
+    }
+
+    async fn begin_update(&self) -> StoreResult<Box<dyn UpdateTx>> {
+        Ok(Box::new(super::pg_update::PgUpdate(
+            self.pool.begin().await?,
+        )))
     }
 
     async fn claim_due_shipments(
@@ -691,7 +595,7 @@ impl Store for PgStore {
 }
 
 /// Records a poll result (next poll, failures, error) and releases the lease.
-async fn write_poll<'c, E: sqlx::Executor<'c, Database = Postgres>>(
+pub(super) async fn write_poll<'c, E: sqlx::Executor<'c, Database = Postgres>>(
     conn: E,
     shipment_id: &str,
     record: &PollRecord,

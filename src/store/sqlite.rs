@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use carriers::{CarrierId, Location, TrackingEvent, TrackingSnapshot};
+use carriers::{CarrierId, Location, TrackingEvent};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -16,7 +16,6 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::codec;
 use super::*;
-use crate::engine::merge_snapshot;
 
 /// Microseconds since the epoch: how SQLite stores instants here (the one conversion
 /// every SQLite file of the store uses).
@@ -150,7 +149,7 @@ fn inbox_from_row(r: &SqliteRow) -> StoreResult<InboxItem> {
     })
 }
 
-async fn upsert_event(
+pub(super) async fn upsert_event(
     tx: &mut Transaction<'static, Sqlite>,
     shipment_id: &str,
     e: &TrackingEvent,
@@ -468,105 +467,14 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn apply_update(
-        &self,
-        shipment_id: &str,
-        snapshot: &TrackingSnapshot,
-        source: UpdateSource,
-        now: DateTime<Utc>,
-        poll: Option<&PollDone>,
-    ) -> StoreResult<ApplyOutcome> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            shipment_columns!(),
-            " FROM shipments WHERE id = ?"
-        ))
-        .bind(shipment_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let shipment = shipment_from_row(&row)?;
-        let events = sqlx::query("SELECT * FROM events WHERE shipment_id = ?")
-            .bind(shipment_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let state = super::apply::current_state(&shipment, events);
-        let plan = merge_snapshot(&state, snapshot);
-        let push_at = (source == UpdateSource::Push).then_some(ts(now));
-        if plan.is_noop() {
-            if push_at.is_some() {
-                sqlx::query("UPDATE shipments SET last_push_at = ? WHERE id = ?")
-                    .bind(push_at)
-                    .bind(shipment_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(done) = poll {
-                write_poll(&mut *tx, shipment_id, &done.record(shipment.status)).await?;
-            }
-            tx.commit().await?;
-            return Ok(ApplyOutcome {
-                unmapped_codes: plan.unmapped_codes,
-                ..Default::default()
-            });
-        }
-        for e in plan.inserted.iter().chain(&plan.enriched) {
-            upsert_event(&mut tx, shipment_id, e, now).await?;
-        }
-        let timeline = crate::engine::eta::timeline_after(&state.events, &plan);
-        let history = super::sqlite_analytics::history_for(&mut tx, &shipment, &plan, now).await?;
-        let written =
-            super::apply::shipment_after_predicting(&shipment, &plan, now, &timeline, &history);
-        if let Some(c) = &plan.status_change {
-            sqlx::query(
-                "INSERT INTO status_changes (shipment_id, from_status, from_substatus, to_status, \
-                 to_substatus, event_id, occurred_at, recorded_at) VALUES (?,?,?,?,?,?,?,?)",
-            )
-            .bind(shipment_id)
-            .bind(c.from_status.as_str())
-            .bind(&c.from_substatus)
-            .bind(c.to_status.as_str())
-            .bind(&c.to_substatus)
-            .bind(&c.event_id)
-            .bind(ts(c.occurred_at))
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            "UPDATE shipments SET status = ?, substatus = ?, status_changed_at = ?, last_event_at = ?, \
-             details = ?, eta = ?, original_eta = ?, next_poll_at = ?, \
-             last_push_at = COALESCE(?, last_push_at), updated_at = ?, version = version + 1 WHERE id = ?",
-        )
-        .bind(written.status.as_str())
-        .bind(&written.substatus)
-        .bind(written.status_changed_at.map(ts))
-        .bind(written.last_event_at.map(ts))
-        .bind(codec::to_json(&written.details))
-        .bind(written.eta.as_ref().map(codec::to_json))
-        .bind(written.original_eta.as_ref().map(codec::to_json))
-        .bind(written.next_poll_at.map(ts))
-        .bind(push_at)
-        .bind(ts(now))
-        .bind(shipment_id)
-        .execute(&mut *tx)
-        .await?;
-        let applied = super::callbacks::AppliedChange {
-            before: &shipment,
-            written: &written,
-            change: plan.status_change.as_ref(),
-        };
-        super::sqlite_outbox::enqueue_changes(&mut tx, applied, now).await?;
-        super::sqlite_analytics::record_facts(&mut tx, &shipment, &written, &timeline).await?;
-        if let Some(done) = poll {
-            write_poll(&mut *tx, shipment_id, &done.record(written.status)).await?;
-        }
-        tx.commit().await?;
-        Ok(super::apply::outcome(plan, &shipment, &written))
+    fn as_dyn(&self) -> &dyn Store {
+        self
+    }
+
+    async fn begin_update(&self) -> StoreResult<Box<dyn UpdateTx>> {
+        Ok(Box::new(super::sqlite_update::SqliteUpdate(
+            self.begin().await?,
+        )))
     }
 
     async fn claim_due_shipments(
@@ -675,7 +583,7 @@ impl Store for SqliteStore {
 }
 
 /// Records a poll result (next poll, failures, error) and releases the lease.
-async fn write_poll<'c, E: sqlx::Executor<'c, Database = Sqlite>>(
+pub(super) async fn write_poll<'c, E: sqlx::Executor<'c, Database = Sqlite>>(
     conn: E,
     shipment_id: &str,
     record: &PollRecord,

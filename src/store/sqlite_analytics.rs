@@ -3,20 +3,18 @@
 //! the rollups (`sqlite_report`); every facts write moves the row's share of them.
 
 use async_trait::async_trait;
-use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::analytics::*;
-use super::apply::Written;
 use super::sqlite::SqliteStore;
 use super::sqlite_report::apply_rollup;
+use super::update::LaneBump;
 use super::{codec, EtaSource, Shipment, StoreError, StoreResult};
-use crate::analytics::facts::ShipmentFacts;
+use crate::domain::lane::{Histogram, LaneHistory, LaneKey};
 use crate::domain::rollup::RollupDelta;
-use crate::engine::eta::{Histogram, LaneHistory, LaneKey};
-use crate::engine::MergePlan;
+use crate::domain::ShipmentFacts;
 
 use super::sqlite::{opt_ts, ts};
 
@@ -24,23 +22,11 @@ fn flag(v: Option<bool>) -> Option<i64> {
     v.map(i64::from)
 }
 
-/// Loads the lane's history when the ETA decision needs it (empty otherwise).
-pub(super) async fn history_for(
-    tx: &mut Transaction<'static, Sqlite>,
-    before: &Shipment,
-    plan: &MergePlan,
-    now: DateTime<Utc>,
-) -> StoreResult<LaneHistory> {
-    let Some(key) = history_need(before, plan) else {
-        return Ok(LaneHistory::default());
-    };
-    lane_history(tx, &key, now).await
-}
-
-async fn lane_history(
+/// The delivered history of a lane's scopes since `since` (`YYYY-MM`).
+pub(super) async fn lane_history(
     tx: &mut Transaction<'static, Sqlite>,
     key: &LaneKey,
-    now: DateTime<Utc>,
+    since: &str,
 ) -> StoreResult<LaneHistory> {
     let scopes = key.scopes();
     let rows = sqlx::query(
@@ -51,7 +37,7 @@ async fn lane_history(
     .bind(&scopes[1].1)
     .bind(&scopes[2].1)
     .bind(&scopes[3].1)
-    .bind(history_since(now))
+    .bind(since)
     .fetch_all(&mut **tx)
     .await?;
     let mut levels: Vec<(_, Histogram)> = scopes
@@ -75,19 +61,17 @@ async fn lane_history(
 /// old row to the new one and, when this apply delivered it, bumps the lane rollup.
 pub(super) async fn record_facts(
     tx: &mut Transaction<'static, Sqlite>,
-    before: &Shipment,
-    written: &Written,
-    timeline: &[TrackingEvent],
+    facts: &ShipmentFacts,
+    bumps: &[LaneBump],
 ) -> StoreResult<()> {
-    let (facts, bumps) = facts_after(before, written, timeline);
     let old = stored_facts(tx, &facts.shipment_id).await?;
-    upsert_facts(tx, &facts).await?;
-    let delta = RollupDelta::between(old.as_ref(), Some(&facts));
+    upsert_facts(tx, facts).await?;
+    let delta = RollupDelta::between(old.as_ref(), Some(facts));
     if !delta.is_empty() {
         apply_rollup(tx, &delta).await?;
     }
     for (scope, month, wd) in bumps {
-        bump(tx, &scope, &month, wd, 1).await?;
+        bump(tx, scope, month, *wd, 1).await?;
     }
     Ok(())
 }

@@ -71,62 +71,6 @@ pub(super) async fn insert_rows(
     Ok(())
 }
 
-/// Writes the outbox rows of an apply, in the apply's transaction (after the status change
-/// row and the shipment update). Does nothing when the merchant has no enabled subscription.
-pub(super) async fn enqueue_changes(
-    tx: &mut Transaction<'static, Sqlite>,
-    applied: AppliedChange<'_>,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    if !applied.fires() {
-        return Ok(());
-    }
-    let subs = subs::enabled_for_merchant(tx, &applied.before.merchant_id).await?;
-    if subs.is_empty() {
-        return Ok(());
-    }
-    let shipment_id = applied.before.id.as_str();
-    let (mut change_id, mut change_event) = (None, None);
-    if let Some(c) = applied.change {
-        change_id = sqlx::query_scalar::<_, i64>(
-            "SELECT MAX(id) FROM status_changes WHERE shipment_id = ?",
-        )
-        .bind(shipment_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        change_event = sqlx::query("SELECT * FROM events WHERE shipment_id = ? AND event_id = ?")
-            .bind(shipment_id)
-            .bind(&c.event_id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .as_ref()
-            .map(event_from_row)
-            .transpose()?;
-    }
-    let latest = if applied.eta_changed() {
-        sqlx::query(
-            "SELECT * FROM events WHERE shipment_id = ? ORDER BY occurred_at DESC, event_id DESC LIMIT 1",
-        )
-        .bind(shipment_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(event_from_row)
-        .transpose()?
-    } else {
-        None
-    };
-    let rows = plan_outbox(
-        &subs,
-        &applied,
-        change_id,
-        change_event.as_ref(),
-        latest.as_ref(),
-        now,
-    );
-    insert_rows(tx, shipment_id, &rows, now).await
-}
-
 fn change_from_row(r: &SqliteRow) -> StoreResult<StatusChangeRecord> {
     Ok(StatusChangeRecord {
         id: r.try_get("id")?,

@@ -5,8 +5,9 @@ use carriers::registry::normalize_number;
 use carriers::{CarrierId, TrackingSnapshot};
 use chrono::Utc;
 
+use super::{ApplyOutcome, ApplyUpdates};
 use crate::app::AppState;
-use crate::store::{ApplyOutcome, StoreResult, UpdateSource};
+use crate::store::{StoreResult, UpdateSource};
 
 /// Merges a pushed snapshot (webhook or feed) into every shipment tracking its number.
 /// Returns how many shipments it matched.

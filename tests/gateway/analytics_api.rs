@@ -5,6 +5,7 @@ use carriers::{CarrierId, EtaWindow, Status};
 use chrono::{DateTime, TimeZone, Utc};
 use parcelgate::domain::NewShipment;
 use parcelgate::store::{new_id, Store, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 use serde_json::Value;
 
 use crate::common::app::{assert_problem, TestApp};

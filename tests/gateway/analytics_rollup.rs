@@ -12,6 +12,7 @@ use parcelgate::analytics::exact::exact_report;
 use parcelgate::analytics::{carrier_report, CarrierReport, GroupBy, Range};
 use parcelgate::history::{creation_times, import_bulk, synthesize, write_through_store, Options};
 use parcelgate::store::{Store, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 use sqlx::{Connection, PgConnection, SqliteConnection};
 
 use crate::common::db::{stores, TestStore};

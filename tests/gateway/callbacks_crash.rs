@@ -14,6 +14,7 @@ use parcelgate::store::sqlite::SqliteStore;
 use parcelgate::store::{
     CallbackStore, DeliveryFilter, DeliveryState, NewSubscription, Store, UpdateSource,
 };
+use parcelgate::tracking::ApplyUpdates;
 use standardwebhooks::Webhook;
 
 use crate::callbacks_receiver::{Receiver, Reply};

@@ -11,6 +11,7 @@ use carriers::{CarrierId, Location, Mapped, Status, TrackingEvent, TrackingSnaps
 use chrono::Utc;
 use parcelgate::config::Config;
 use parcelgate::store::{DeliveryFilter, DeliveryState, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 use serde_json::{json, Value};
 use standardwebhooks::Webhook;
 use wiremock::matchers::{method, path};

@@ -13,6 +13,7 @@ use parcelgate::store::{
     new_id, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription, SubscriptionPatch,
     UpdateSource,
 };
+use parcelgate::tracking::ApplyUpdates;
 use serde_json::Value;
 
 use crate::common::db::{stores, TestStore};

@@ -9,6 +9,7 @@ use parcelgate::domain::{EtaSource, NewShipment};
 use parcelgate::engine::working_days::{end_of_day, local_date, start_of_day, zone_for};
 use parcelgate::history::{import_bulk, write_through_store, Options};
 use parcelgate::store::{new_id, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 
 use crate::common::db::{sqlite_store, stores};
 use crate::common::snapshots::one_event;

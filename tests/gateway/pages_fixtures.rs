@@ -9,6 +9,7 @@ use carriers::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::store::UpdateSource;
+use parcelgate::tracking::ApplyUpdates;
 use serde_json::{json, Value};
 
 use crate::common::app::TestApp;

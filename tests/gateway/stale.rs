@@ -7,6 +7,7 @@ use carriers::{CarrierId, Location, Status, TrackingEvent, TrackingSnapshot, TzS
 use chrono::{Duration, Utc};
 use parcelgate::domain::NewShipment;
 use parcelgate::store::{DeliveryFilter, NewSubscription, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
 
 use crate::common::app::TestApp;
 use crate::common::db;

@@ -12,8 +12,9 @@ use carriers::{
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::domain::{Eta, Merchant, MerchantSettings, NewShipment, Shipment, ShipmentFilter};
 use parcelgate::store::{
-    new_id, InboxState, NewInboxItem, PollDone, PollRecord, Store, StoreError, UpdateSource,
+    new_id, InboxState, NewInboxItem, PollRecord, Store, StoreError, UpdateSource,
 };
+use parcelgate::tracking::{ApplyUpdates, PollDone};
 
 use crate::common::db::{pg_store, stores, TestStore};
 
@@ -756,7 +757,6 @@ async fn a_poll_is_applied_and_recorded_in_one_go() {
         );
         let done = PollDone {
             now: at(3),
-            push_fed: false,
             min_gap: std::time::Duration::from_secs(3 * 3600),
         };
         let out = s.apply_poll(&sh.id, &snap, &done).await.unwrap();
@@ -779,7 +779,6 @@ async fn a_poll_is_applied_and_recorded_in_one_go() {
         // An unchanged answer records the poll too.
         let done = PollDone {
             now: at(200),
-            push_fed: false,
             min_gap: std::time::Duration::ZERO,
         };
         let out = s.apply_poll(&sh.id, &snap, &done).await.unwrap();
@@ -993,4 +992,50 @@ async fn concurrent_claims_never_overlap_on_postgres() {
         }
     }
     assert_eq!(seen.len(), 60, "every due shipment claimed exactly once");
+}
+
+/// "Push-fed" means one thing on every path: the carrier pushed for this shipment within the
+/// last two days (`tracking::PUSH_FRESH`). A fresh push makes the next poll a fallback (4 ×
+/// the status interval) both when the push itself changes the status and when a later poll
+/// is recorded; a push older than that no longer slows polling down.
+#[tokio::test]
+async fn push_fed_means_a_push_within_two_days_on_every_path() {
+    for s in stores().await {
+        let n = s.name;
+        let acme = merchant(&s, "Acme").await;
+        let (sh, _) = register(&s, &new_shipment(&acme, CarrierId::Inpost, "PF1")).await;
+        // A push changes the status to in transit at minute 10: next poll 4 × 3 h later.
+        let pushed = snapshot(
+            "PF1",
+            vec![event("PF1", Status::InTransit, "in_transit", "t", 5)],
+        );
+        s.apply_snapshot(&sh.id, &pushed, UpdateSource::Push, at(10))
+            .await
+            .unwrap();
+        let row = shipment_now(&s, &sh.id).await;
+        assert_eq!(row.next_poll_at, Some(at(10 + 4 * 180)), "[{n}] push path");
+
+        // A poll an hour later that changes nothing: still push-fed.
+        let done = PollDone {
+            now: at(70),
+            min_gap: std::time::Duration::ZERO,
+        };
+        s.apply_poll(&sh.id, &pushed, &done).await.unwrap();
+        let row = shipment_now(&s, &sh.id).await;
+        assert_eq!(row.next_poll_at, Some(at(70 + 4 * 180)), "[{n}] poll path");
+
+        // Three days after the push the shipment is polled at the plain interval again.
+        let later = 10 + 3 * 24 * 60;
+        let done = PollDone {
+            now: at(later),
+            min_gap: std::time::Duration::ZERO,
+        };
+        s.apply_poll(&sh.id, &pushed, &done).await.unwrap();
+        let row = shipment_now(&s, &sh.id).await;
+        assert_eq!(
+            row.next_poll_at,
+            Some(at(later + 180)),
+            "[{n}] a stale push no longer counts"
+        );
+    }
 }

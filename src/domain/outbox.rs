@@ -1,9 +1,12 @@
-//! The outbox rows a change (or a replay) creates: which subscriptions, which event types,
-//! which payload. Pure functions shared by both backends so they cannot drift apart.
+//! The outbox rows a change, a stall or a replay creates: which subscriptions, which event
+//! types, which payload. Pure planning: the tracking pipeline and the store's replay hand the
+//! rows to the store, which only inserts them.
 
 use chrono::{DateTime, Utc};
 
-use super::Subscription;
+use super::callback::{build, PayloadInput, ETA_CHANGED, STALLED, STATUS_CHANGED};
+use super::shipment::{Shipment, StatusChange, StatusChangeRecord, Written};
+use super::subscription::Subscription;
 
 /// One outbox row to insert, decided the same way by both backends.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,11 +25,11 @@ pub struct OutboxRow {
 #[derive(Debug, Clone, Copy)]
 pub struct AppliedChange<'a> {
     /// The shipment before the apply.
-    pub before: &'a crate::store::Shipment,
+    pub before: &'a Shipment,
     /// The row written.
-    pub written: &'a crate::store::apply::Written,
+    pub written: &'a Written,
     /// The status change, if one was recorded.
-    pub change: Option<&'a crate::engine::StatusChange>,
+    pub change: Option<&'a StatusChange>,
 }
 
 impl AppliedChange<'_> {
@@ -51,7 +54,6 @@ pub fn plan_outbox(
     latest_event: Option<&carriers::TrackingEvent>,
     now: DateTime<Utc>,
 ) -> Vec<OutboxRow> {
-    use crate::dispatch::payload::{build, PayloadInput, ETA_CHANGED, STATUS_CHANGED};
     let before = applied.before;
     let w = applied.written;
     let carrier = before.carrier.as_str();
@@ -107,11 +109,10 @@ pub fn plan_outbox(
 /// historically).
 pub fn replay_row(
     sub: &Subscription,
-    shipment: &crate::store::Shipment,
-    change: &crate::store::StatusChangeRecord,
+    shipment: &Shipment,
+    change: &StatusChangeRecord,
     event: Option<&carriers::TrackingEvent>,
 ) -> Option<OutboxRow> {
-    use crate::dispatch::payload::{build, PayloadInput, STATUS_CHANGED};
     if !sub.wants(
         STATUS_CHANGED,
         shipment.carrier.as_str(),
@@ -135,4 +136,41 @@ pub fn replay_row(
         payload: build(STATUS_CHANGED, &input, change.recorded_at),
         status_change_id: Some(change.id),
     })
+}
+
+/// The outbox rows announcing a stall to the subscriptions that want it.
+pub fn plan_stalled(
+    subs: &[Subscription],
+    shipment: &Shipment,
+    latest: Option<&carriers::TrackingEvent>,
+    now: DateTime<Utc>,
+) -> Vec<OutboxRow> {
+    let status = shipment.status;
+    let wanted: Vec<_> = subs
+        .iter()
+        .filter(|s| s.enabled && s.wants(STALLED, shipment.carrier.as_str(), status.as_str()))
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let input = PayloadInput {
+        shipment,
+        status,
+        substatus: &shipment.substatus,
+        previous: None,
+        eta: shipment.eta,
+        previous_eta: None,
+        event: latest,
+        occurred_at: shipment.last_event_at,
+    };
+    let payload = build(STALLED, &input, now);
+    wanted
+        .into_iter()
+        .map(|s| OutboxRow {
+            subscription_id: s.id.clone(),
+            event_type: STALLED,
+            payload: payload.clone(),
+            status_change_id: None,
+        })
+        .collect()
 }
