@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
-use super::callbacks::{NewSubscription, Subscription, SubscriptionPatch};
-use super::postgres::PgStore;
-use super::{codec, StoreResult};
+use super::PgStore;
+use crate::store::callbacks::{NewSubscription, Subscription, SubscriptionPatch};
+use crate::store::{codec, StoreResult};
 
 /// The subscription columns.
 macro_rules! sub_columns {
@@ -62,7 +62,7 @@ pub(super) async fn create(
     new: &NewSubscription,
     now: DateTime<Utc>,
 ) -> StoreResult<Subscription> {
-    let id = super::new_id("sub");
+    let id = crate::store::new_id("sub");
     let row = sqlx::query(concat!(
         "INSERT INTO subscriptions (id, merchant_id, url, description, event_types, carriers, \
          statuses, enabled, disabled_reason, secret, created_at, updated_at) \
@@ -77,7 +77,7 @@ pub(super) async fn create(
     .bind(codec::to_json(&new.carriers))
     .bind(codec::to_json(&new.statuses))
     .bind(new.enabled)
-    .bind((!new.enabled).then_some(super::callbacks::DISABLED_BY_MERCHANT))
+    .bind((!new.enabled).then_some(crate::store::callbacks::DISABLED_BY_MERCHANT))
     .bind(&new.secret)
     .bind(now)
     .fetch_one(&s.pool)

@@ -5,11 +5,11 @@ use carriers::CarrierId;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::budget::{
+use super::{from_ts, ts, SqliteStore};
+use crate::store::budget::{
     plan_reservation, usage_of, BudgetLimits, BudgetRow, BudgetStore, BudgetUsage, Reservation,
 };
-use super::sqlite::{from_ts, ts, SqliteStore};
-use super::{NewInboxItem, StoreResult};
+use crate::store::{NewInboxItem, StoreResult};
 
 fn row_of(r: &sqlx::sqlite::SqliteRow) -> StoreResult<BudgetRow> {
     Ok(BudgetRow {

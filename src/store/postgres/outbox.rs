@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
-use super::callbacks::*;
-use super::pg_subs as subs;
-use super::postgres::{event_from_row, shipment_columns, shipment_from_row, PgStore};
-use super::{codec, StatusChangeRecord, StoreError, StoreResult};
+use super::subscriptions as subs;
+use super::{event_from_row, shipment_columns, shipment_from_row, PgStore};
+use crate::store::callbacks::*;
+use crate::store::{codec, StatusChangeRecord, StoreError, StoreResult};
 
 macro_rules! delivery_columns {
     () => {
@@ -58,12 +58,12 @@ pub(super) async fn insert_rows(
              (SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE subscription_id = $2 \
               AND shipment_id = $3), $4, $5, $6, $7, $8, $8)",
         )
-        .bind(super::new_id("dlv"))
+        .bind(crate::store::new_id("dlv"))
         .bind(&row.subscription_id)
         .bind(shipment_id)
         .bind(row.status_change_id)
         .bind(row.event_type)
-        .bind(super::new_id("msg"))
+        .bind(crate::store::new_id("msg"))
         .bind(&row.payload)
         .bind(now)
         .execute(&mut **tx)

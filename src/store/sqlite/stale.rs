@@ -5,10 +5,10 @@ use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
-use super::sqlite::{event_from_row, shipment_columns, shipment_from_row, SqliteStore};
-use super::sqlite_subs::ts;
-use super::stale::{StaleCutoffs, StaleStore};
-use super::{Shipment, StoreResult};
+use super::subscriptions::ts;
+use super::{event_from_row, shipment_columns, shipment_from_row, SqliteStore};
+use crate::store::stale::{StaleCutoffs, StaleStore};
+use crate::store::{Shipment, StoreResult};
 
 #[async_trait]
 impl StaleStore for SqliteStore {

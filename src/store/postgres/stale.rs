@@ -5,9 +5,9 @@ use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::postgres::{event_from_row, shipment_columns, shipment_from_row, PgStore};
-use super::stale::{StaleCutoffs, StaleStore};
-use super::{Shipment, StoreResult};
+use super::{event_from_row, shipment_columns, shipment_from_row, PgStore};
+use crate::store::stale::{StaleCutoffs, StaleStore};
+use crate::store::{Shipment, StoreResult};
 
 #[async_trait]
 impl StaleStore for PgStore {

@@ -8,11 +8,11 @@ use std::sync::LazyLock;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{PgConnection, Row};
 
-use super::analytics::{FactsQuery, FactsSummary, Metric};
-use super::{StoreError, StoreResult};
 use crate::domain::buckets::bucket_sql;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
 use crate::domain::rollup::{HistKey, COUNTER_COLUMNS};
+use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
+use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
 pub(super) async fn apply_rollup(conn: &mut PgConnection, d: &RollupDelta) -> StoreResult<()> {

@@ -5,12 +5,12 @@
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Row, SqliteConnection};
 
-use super::analytics::{FactsQuery, FactsSummary, Metric};
-use super::sqlite::ts;
-use super::{StoreError, StoreResult};
+use super::ts;
 use crate::domain::buckets::bucket_of;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer};
 use crate::domain::rollup::{COUNTER_COLUMNS, N_COUNTERS};
+use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
+use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
 pub(super) async fn apply_rollup(conn: &mut SqliteConnection, d: &RollupDelta) -> StoreResult<()> {

@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
-use super::analytics::*;
-use super::pg_report::apply_rollup;
-use super::postgres::PgStore;
-use super::update::LaneBump;
-use super::{codec, EtaSource, Shipment, StoreResult};
+use super::report::apply_rollup;
+use super::PgStore;
 use crate::domain::lane::{Histogram, LaneHistory, LaneKey};
 use crate::domain::rollup::RollupDelta;
 use crate::domain::ShipmentFacts;
+use crate::store::analytics::*;
+use crate::store::update::LaneBump;
+use crate::store::{codec, EtaSource, Shipment, StoreResult};
 
 /// The delivered history of a lane's scopes since `since` (`YYYY-MM`).
 pub(super) async fn lane_history(
@@ -242,7 +242,7 @@ async fn stored_facts(
 #[async_trait]
 impl AnalyticsStore for PgStore {
     async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
-        super::pg_report::summary(&self.pool, q).await
+        super::report::summary(&self.pool, q).await
     }
 
     async fn facts_between(

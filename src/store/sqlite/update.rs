@@ -1,24 +1,23 @@
-//! PostgreSQL side of [`UpdateTx`]: one transaction that first takes `SELECT … FOR UPDATE`
-//! on the shipment row, so a second update of the same shipment waits until this one commits
-//! and then merges against what it wrote (one status change recorded, never two).
+//! SQLite side of [`UpdateTx`]: one `BEGIN IMMEDIATE` transaction on the single writer
+//! connection, so the shipment is "locked" by SQLite's writer lock for the whole update.
 
 use async_trait::async_trait;
 use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, Transaction};
+use sqlx::{Sqlite, Transaction};
 
-use super::postgres::{event_from_row, shipment_columns, shipment_from_row, write_poll};
-use super::update::{LaneBump, UpdateTx};
-use super::{codec, PollRecord, StoreResult};
+use super::{event_from_row, shipment_columns, shipment_from_row, ts, write_poll};
 use crate::domain::outbox::OutboxRow;
 use crate::domain::subscription::Subscription;
 use crate::domain::{LaneHistory, LaneKey, Shipment, ShipmentFacts, StatusChange, Written};
+use crate::store::update::{LaneBump, UpdateTx};
+use crate::store::{codec, PollRecord, StoreResult};
 
-/// An open PostgreSQL write transaction of the tracking pipeline.
-pub struct PgUpdate(pub(super) Transaction<'static, Postgres>);
+/// An open SQLite write transaction of the tracking pipeline.
+pub struct SqliteUpdate(pub(super) Transaction<'static, Sqlite>);
 
 #[async_trait]
-impl UpdateTx for PgUpdate {
+impl UpdateTx for SqliteUpdate {
     async fn lock_shipment(
         &mut self,
         shipment_id: &str,
@@ -27,7 +26,7 @@ impl UpdateTx for PgUpdate {
         let Some(row) = sqlx::query(concat!(
             "SELECT ",
             shipment_columns!(),
-            " FROM shipments WHERE id = $1 FOR UPDATE"
+            " FROM shipments WHERE id = ?"
         ))
         .bind(shipment_id)
         .fetch_optional(&mut **tx)
@@ -36,7 +35,7 @@ impl UpdateTx for PgUpdate {
             return Ok(None);
         };
         let shipment = shipment_from_row(&row)?;
-        let events = sqlx::query("SELECT * FROM events WHERE shipment_id = $1")
+        let events = sqlx::query("SELECT * FROM events WHERE shipment_id = ?")
             .bind(shipment_id)
             .fetch_all(&mut **tx)
             .await?
@@ -47,8 +46,8 @@ impl UpdateTx for PgUpdate {
     }
 
     async fn touch_push(&mut self, shipment_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE shipments SET last_push_at = $1 WHERE id = $2")
-            .bind(at)
+        sqlx::query("UPDATE shipments SET last_push_at = ? WHERE id = ?")
+            .bind(ts(at))
             .bind(shipment_id)
             .execute(&mut *self.0)
             .await?;
@@ -62,7 +61,7 @@ impl UpdateTx for PgUpdate {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         for e in events {
-            super::postgres::upsert_event(&mut self.0, shipment_id, e, now).await?;
+            super::upsert_event(&mut self.0, shipment_id, e, now).await?;
         }
         Ok(())
     }
@@ -75,7 +74,7 @@ impl UpdateTx for PgUpdate {
     ) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO status_changes (shipment_id, from_status, from_substatus, to_status, \
-             to_substatus, event_id, occurred_at, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
+             to_substatus, event_id, occurred_at, recorded_at) VALUES (?,?,?,?,?,?,?,?) \
              RETURNING id",
         )
         .bind(shipment_id)
@@ -84,8 +83,8 @@ impl UpdateTx for PgUpdate {
         .bind(c.to_status.as_str())
         .bind(&c.to_substatus)
         .bind(&c.event_id)
-        .bind(c.occurred_at)
-        .bind(now)
+        .bind(ts(c.occurred_at))
+        .bind(ts(now))
         .fetch_one(&mut *self.0)
         .await?)
     }
@@ -98,21 +97,20 @@ impl UpdateTx for PgUpdate {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE shipments SET status = $1, substatus = $2, status_changed_at = $3, \
-             last_event_at = $4, details = $5, eta = $6, original_eta = $7, next_poll_at = $8, \
-             last_push_at = COALESCE($9, last_push_at), updated_at = $10, version = version + 1 \
-             WHERE id = $11",
+            "UPDATE shipments SET status = ?, substatus = ?, status_changed_at = ?, last_event_at = ?, \
+             details = ?, eta = ?, original_eta = ?, next_poll_at = ?, \
+             last_push_at = COALESCE(?, last_push_at), updated_at = ?, version = version + 1 WHERE id = ?",
         )
         .bind(written.status.as_str())
         .bind(&written.substatus)
-        .bind(written.status_changed_at)
-        .bind(written.last_event_at)
+        .bind(written.status_changed_at.map(ts))
+        .bind(written.last_event_at.map(ts))
         .bind(codec::to_json(&written.details))
         .bind(written.eta.as_ref().map(codec::to_json))
         .bind(written.original_eta.as_ref().map(codec::to_json))
-        .bind(written.next_poll_at)
-        .bind(push_at)
-        .bind(now)
+        .bind(written.next_poll_at.map(ts))
+        .bind(push_at.map(ts))
+        .bind(ts(now))
         .bind(shipment_id)
         .execute(&mut *self.0)
         .await?;
@@ -120,7 +118,7 @@ impl UpdateTx for PgUpdate {
     }
 
     async fn enabled_subscriptions(&mut self, merchant_id: &str) -> StoreResult<Vec<Subscription>> {
-        super::pg_subs::enabled_for_merchant(&mut self.0, merchant_id).await
+        super::subscriptions::enabled_for_merchant(&mut self.0, merchant_id).await
     }
 
     async fn insert_outbox(
@@ -129,15 +127,15 @@ impl UpdateTx for PgUpdate {
         rows: &[OutboxRow],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        super::pg_outbox::insert_rows(&mut self.0, shipment_id, rows, now).await
+        super::outbox::insert_rows(&mut self.0, shipment_id, rows, now).await
     }
 
     async fn lane_history(&mut self, key: &LaneKey, since: &str) -> StoreResult<LaneHistory> {
-        super::pg_analytics::lane_history(&mut self.0, key, since).await
+        super::analytics::lane_history(&mut self.0, key, since).await
     }
 
     async fn write_facts(&mut self, facts: &ShipmentFacts, bumps: &[LaneBump]) -> StoreResult<()> {
-        super::pg_analytics::record_facts(&mut self.0, facts, bumps).await
+        super::analytics::record_facts(&mut self.0, facts, bumps).await
     }
 
     async fn write_poll(&mut self, shipment_id: &str, record: &PollRecord) -> StoreResult<()> {
@@ -149,16 +147,11 @@ impl UpdateTx for PgUpdate {
         shipment_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Shipment, Option<TrackingEvent>)>> {
-        super::pg_stale::mark(&mut self.0, shipment_id, now).await
+        super::stale::mark(&mut self.0, shipment_id, now).await
     }
 
-    async fn publish_invalidation(&mut self, shipment_id: &str) -> StoreResult<()> {
-        // NOTIFY is transactional: other processes hear it only if this update commits.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(super::update::INVALIDATION_CHANNEL)
-            .bind(format!("shipment:{shipment_id}"))
-            .execute(&mut *self.0)
-            .await?;
+    async fn publish_invalidation(&mut self, _shipment_id: &str) -> StoreResult<()> {
+        // One process owns a SQLite database: its own caches are evicted after commit.
         Ok(())
     }
 

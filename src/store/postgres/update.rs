@@ -1,23 +1,24 @@
-//! SQLite side of [`UpdateTx`]: one `BEGIN IMMEDIATE` transaction on the single writer
-//! connection, so the shipment is "locked" by SQLite's writer lock for the whole update.
+//! PostgreSQL side of [`UpdateTx`]: one transaction that first takes `SELECT … FOR UPDATE`
+//! on the shipment row, so a second update of the same shipment waits until this one commits
+//! and then merges against what it wrote (one status change recorded, never two).
 
 use async_trait::async_trait;
 use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Postgres, Transaction};
 
-use super::sqlite::{event_from_row, shipment_columns, shipment_from_row, ts, write_poll};
-use super::update::{LaneBump, UpdateTx};
-use super::{codec, PollRecord, StoreResult};
+use super::{event_from_row, shipment_columns, shipment_from_row, write_poll};
 use crate::domain::outbox::OutboxRow;
 use crate::domain::subscription::Subscription;
 use crate::domain::{LaneHistory, LaneKey, Shipment, ShipmentFacts, StatusChange, Written};
+use crate::store::update::{LaneBump, UpdateTx};
+use crate::store::{codec, PollRecord, StoreResult};
 
-/// An open SQLite write transaction of the tracking pipeline.
-pub struct SqliteUpdate(pub(super) Transaction<'static, Sqlite>);
+/// An open PostgreSQL write transaction of the tracking pipeline.
+pub struct PgUpdate(pub(super) Transaction<'static, Postgres>);
 
 #[async_trait]
-impl UpdateTx for SqliteUpdate {
+impl UpdateTx for PgUpdate {
     async fn lock_shipment(
         &mut self,
         shipment_id: &str,
@@ -26,7 +27,7 @@ impl UpdateTx for SqliteUpdate {
         let Some(row) = sqlx::query(concat!(
             "SELECT ",
             shipment_columns!(),
-            " FROM shipments WHERE id = ?"
+            " FROM shipments WHERE id = $1 FOR UPDATE"
         ))
         .bind(shipment_id)
         .fetch_optional(&mut **tx)
@@ -35,7 +36,7 @@ impl UpdateTx for SqliteUpdate {
             return Ok(None);
         };
         let shipment = shipment_from_row(&row)?;
-        let events = sqlx::query("SELECT * FROM events WHERE shipment_id = ?")
+        let events = sqlx::query("SELECT * FROM events WHERE shipment_id = $1")
             .bind(shipment_id)
             .fetch_all(&mut **tx)
             .await?
@@ -46,8 +47,8 @@ impl UpdateTx for SqliteUpdate {
     }
 
     async fn touch_push(&mut self, shipment_id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE shipments SET last_push_at = ? WHERE id = ?")
-            .bind(ts(at))
+        sqlx::query("UPDATE shipments SET last_push_at = $1 WHERE id = $2")
+            .bind(at)
             .bind(shipment_id)
             .execute(&mut *self.0)
             .await?;
@@ -61,7 +62,7 @@ impl UpdateTx for SqliteUpdate {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         for e in events {
-            super::sqlite::upsert_event(&mut self.0, shipment_id, e, now).await?;
+            super::upsert_event(&mut self.0, shipment_id, e, now).await?;
         }
         Ok(())
     }
@@ -74,7 +75,7 @@ impl UpdateTx for SqliteUpdate {
     ) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO status_changes (shipment_id, from_status, from_substatus, to_status, \
-             to_substatus, event_id, occurred_at, recorded_at) VALUES (?,?,?,?,?,?,?,?) \
+             to_substatus, event_id, occurred_at, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
              RETURNING id",
         )
         .bind(shipment_id)
@@ -83,8 +84,8 @@ impl UpdateTx for SqliteUpdate {
         .bind(c.to_status.as_str())
         .bind(&c.to_substatus)
         .bind(&c.event_id)
-        .bind(ts(c.occurred_at))
-        .bind(ts(now))
+        .bind(c.occurred_at)
+        .bind(now)
         .fetch_one(&mut *self.0)
         .await?)
     }
@@ -97,20 +98,21 @@ impl UpdateTx for SqliteUpdate {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE shipments SET status = ?, substatus = ?, status_changed_at = ?, last_event_at = ?, \
-             details = ?, eta = ?, original_eta = ?, next_poll_at = ?, \
-             last_push_at = COALESCE(?, last_push_at), updated_at = ?, version = version + 1 WHERE id = ?",
+            "UPDATE shipments SET status = $1, substatus = $2, status_changed_at = $3, \
+             last_event_at = $4, details = $5, eta = $6, original_eta = $7, next_poll_at = $8, \
+             last_push_at = COALESCE($9, last_push_at), updated_at = $10, version = version + 1 \
+             WHERE id = $11",
         )
         .bind(written.status.as_str())
         .bind(&written.substatus)
-        .bind(written.status_changed_at.map(ts))
-        .bind(written.last_event_at.map(ts))
+        .bind(written.status_changed_at)
+        .bind(written.last_event_at)
         .bind(codec::to_json(&written.details))
         .bind(written.eta.as_ref().map(codec::to_json))
         .bind(written.original_eta.as_ref().map(codec::to_json))
-        .bind(written.next_poll_at.map(ts))
-        .bind(push_at.map(ts))
-        .bind(ts(now))
+        .bind(written.next_poll_at)
+        .bind(push_at)
+        .bind(now)
         .bind(shipment_id)
         .execute(&mut *self.0)
         .await?;
@@ -118,7 +120,7 @@ impl UpdateTx for SqliteUpdate {
     }
 
     async fn enabled_subscriptions(&mut self, merchant_id: &str) -> StoreResult<Vec<Subscription>> {
-        super::sqlite_subs::enabled_for_merchant(&mut self.0, merchant_id).await
+        super::subscriptions::enabled_for_merchant(&mut self.0, merchant_id).await
     }
 
     async fn insert_outbox(
@@ -127,15 +129,15 @@ impl UpdateTx for SqliteUpdate {
         rows: &[OutboxRow],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        super::sqlite_outbox::insert_rows(&mut self.0, shipment_id, rows, now).await
+        super::outbox::insert_rows(&mut self.0, shipment_id, rows, now).await
     }
 
     async fn lane_history(&mut self, key: &LaneKey, since: &str) -> StoreResult<LaneHistory> {
-        super::sqlite_analytics::lane_history(&mut self.0, key, since).await
+        super::analytics::lane_history(&mut self.0, key, since).await
     }
 
     async fn write_facts(&mut self, facts: &ShipmentFacts, bumps: &[LaneBump]) -> StoreResult<()> {
-        super::sqlite_analytics::record_facts(&mut self.0, facts, bumps).await
+        super::analytics::record_facts(&mut self.0, facts, bumps).await
     }
 
     async fn write_poll(&mut self, shipment_id: &str, record: &PollRecord) -> StoreResult<()> {
@@ -147,11 +149,16 @@ impl UpdateTx for SqliteUpdate {
         shipment_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Shipment, Option<TrackingEvent>)>> {
-        super::sqlite_stale::mark(&mut self.0, shipment_id, now).await
+        super::stale::mark(&mut self.0, shipment_id, now).await
     }
 
-    async fn publish_invalidation(&mut self, _shipment_id: &str) -> StoreResult<()> {
-        // One process owns a SQLite database: its own caches are evicted after commit.
+    async fn publish_invalidation(&mut self, shipment_id: &str) -> StoreResult<()> {
+        // NOTIFY is transactional: other processes hear it only if this update commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::store::update::INVALIDATION_CHANNEL)
+            .bind(format!("shipment:{shipment_id}"))
+            .execute(&mut *self.0)
+            .await?;
         Ok(())
     }
 

@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::callbacks::{NewSubscription, Subscription, SubscriptionPatch};
-use super::sqlite::SqliteStore;
-use super::{codec, StoreResult};
+use super::SqliteStore;
+use crate::store::callbacks::{NewSubscription, Subscription, SubscriptionPatch};
+use crate::store::{codec, StoreResult};
 
-pub(super) use super::sqlite::{from_ts, ts};
+pub(super) use super::{from_ts, ts};
 
 /// The subscription columns.
 macro_rules! sub_columns {
@@ -66,7 +66,7 @@ pub(super) async fn create(
     new: &NewSubscription,
     now: DateTime<Utc>,
 ) -> StoreResult<Subscription> {
-    let id = super::new_id("sub");
+    let id = crate::store::new_id("sub");
     let row = sqlx::query(concat!(
         "INSERT INTO subscriptions (id, merchant_id, url, description, event_types, carriers, \
          statuses, enabled, disabled_reason, secret, created_at, updated_at) \
@@ -81,7 +81,7 @@ pub(super) async fn create(
     .bind(codec::to_json(&new.carriers))
     .bind(codec::to_json(&new.statuses))
     .bind(new.enabled)
-    .bind((!new.enabled).then_some(super::callbacks::DISABLED_BY_MERCHANT))
+    .bind((!new.enabled).then_some(crate::store::callbacks::DISABLED_BY_MERCHANT))
     .bind(&new.secret)
     .bind(ts(now))
     .bind(ts(now))

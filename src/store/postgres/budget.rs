@@ -6,11 +6,11 @@ use carriers::CarrierId;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::budget::{
+use super::PgStore;
+use crate::store::budget::{
     plan_reservation, usage_of, BudgetLimits, BudgetRow, BudgetStore, BudgetUsage, Reservation,
 };
-use super::postgres::PgStore;
-use super::{NewInboxItem, StoreResult};
+use crate::store::{NewInboxItem, StoreResult};
 
 fn row_of(r: &sqlx::postgres::PgRow) -> StoreResult<BudgetRow> {
     Ok(BudgetRow {

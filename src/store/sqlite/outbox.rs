@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::callbacks::*;
-use super::sqlite::{event_from_row, shipment_columns, shipment_from_row, SqliteStore};
-use super::sqlite_subs::{self as subs, from_ts, ts};
-use super::{codec, StatusChangeRecord, StoreError, StoreResult};
+use super::subscriptions::{self as subs, from_ts, ts};
+use super::{event_from_row, shipment_columns, shipment_from_row, SqliteStore};
+use crate::store::callbacks::*;
+use crate::store::{codec, StatusChangeRecord, StoreError, StoreResult};
 
 macro_rules! delivery_columns {
     () => {
@@ -57,12 +57,12 @@ pub(super) async fn insert_rows(
              (SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE subscription_id = ?2 \
               AND shipment_id = ?3), ?4, ?5, ?6, ?7, ?8, ?8)",
         )
-        .bind(super::new_id("dlv"))
+        .bind(crate::store::new_id("dlv"))
         .bind(&row.subscription_id)
         .bind(shipment_id)
         .bind(row.status_change_id)
         .bind(row.event_type)
-        .bind(super::new_id("msg"))
+        .bind(crate::store::new_id("msg"))
         .bind(&row.payload)
         .bind(ts(now))
         .execute(&mut **tx)

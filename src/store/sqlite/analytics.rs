@@ -7,16 +7,16 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::analytics::*;
-use super::sqlite::SqliteStore;
-use super::sqlite_report::apply_rollup;
-use super::update::LaneBump;
-use super::{codec, EtaSource, Shipment, StoreError, StoreResult};
+use super::report::apply_rollup;
+use super::SqliteStore;
 use crate::domain::lane::{Histogram, LaneHistory, LaneKey};
 use crate::domain::rollup::RollupDelta;
 use crate::domain::ShipmentFacts;
+use crate::store::analytics::*;
+use crate::store::update::LaneBump;
+use crate::store::{codec, EtaSource, Shipment, StoreError, StoreResult};
 
-use super::sqlite::{opt_ts, ts};
+use super::{opt_ts, ts};
 
 fn flag(v: Option<bool>) -> Option<i64> {
     v.map(i64::from)
@@ -225,7 +225,7 @@ fn facts_from_row(r: &SqliteRow) -> StoreResult<ShipmentFacts> {
 #[async_trait]
 impl AnalyticsStore for SqliteStore {
     async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
-        super::sqlite_report::summary(&self.reader, q).await
+        super::report::summary(&self.reader, q).await
     }
 
     async fn facts_between(
