@@ -20,7 +20,7 @@ use parcelgate::analytics::{carrier_report, GroupBy, Range};
 use parcelgate::domain::NewShipment;
 use parcelgate::history::{import_bulk, Options};
 use parcelgate::store::postgres::PgStore;
-use parcelgate::store::{new_id, Store, UpdateSource};
+use parcelgate::store::{new_id, MerchantStore, Store, UpdateSource};
 use parcelgate::tracking::ApplyUpdates;
 use sqlx::{Connection, PgConnection, Row};
 

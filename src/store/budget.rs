@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use carriers::CarrierId;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
-use super::{NewInboxItem, StoreResult};
+use super::StoreResult;
 
 /// A carrier's configured limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -155,15 +155,6 @@ pub trait BudgetStore: Send + Sync {
         carrier: CarrierId,
         now: DateTime<Utc>,
     ) -> StoreResult<BudgetUsage>;
-    /// Stores several webhook bodies in one transaction (group commit); ids in input order.
-    async fn inbox_insert_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>>;
-    /// Marks several inbox rows processed (`None`) or parked with their error, in one
-    /// transaction: one commit per worker round instead of one per body.
-    async fn inbox_finish_batch(
-        &self,
-        done: &[(i64, Option<String>)],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
 }
 
 /// Usage from a stored row.

@@ -16,6 +16,8 @@ pub mod analytics;
 pub mod budget;
 pub mod callbacks;
 pub(crate) mod codec;
+pub mod inbox;
+pub mod merchants;
 pub mod rows;
 #[macro_use]
 mod sql;
@@ -37,6 +39,8 @@ pub use callbacks::{
     CallbackStore, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription,
     Subscription, SubscriptionPatch,
 };
+pub use inbox::InboxStore;
+pub use merchants::MerchantStore;
 pub use model::*;
 pub use update::{LaneBump, UpdateTx};
 
@@ -75,33 +79,19 @@ pub enum UpdateSource {
 /// Everything the gateway persists. One contract test suite runs against both implementations.
 #[async_trait]
 pub trait Store:
-    CallbackStore + AnalyticsStore + budget::BudgetStore + stale::StaleStore + Send + Sync
+    CallbackStore
+    + AnalyticsStore
+    + budget::BudgetStore
+    + inbox::InboxStore
+    + merchants::MerchantStore
+    + stale::StaleStore
+    + Send
+    + Sync
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Checks the database answers.
     async fn ping(&self) -> StoreResult<()>;
-
-    /// Creates a merchant.
-    async fn create_merchant(&self, name: &str, now: DateTime<Utc>) -> StoreResult<Merchant>;
-    /// Stores an API key by its hash (the key itself is never stored).
-    async fn add_api_key(
-        &self,
-        merchant_id: &str,
-        key_hash: &str,
-        prefix: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Finds the merchant owning an unrevoked key hash.
-    async fn merchant_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<Merchant>>;
-    /// A merchant by id.
-    async fn merchant(&self, id: &str) -> StoreResult<Option<Merchant>>;
-    /// Replaces a merchant's settings.
-    async fn update_merchant_settings(
-        &self,
-        id: &str,
-        settings: &MerchantSettings,
-    ) -> StoreResult<()>;
 
     /// Registers a shipment; the same merchant + carrier + number returns the existing one
     /// (`false` = not newly created).
@@ -161,25 +151,6 @@ pub trait Store:
     ) -> StoreResult<Vec<Shipment>>;
     /// Records a poll's result, schedules the next one and releases the lease.
     async fn record_poll(&self, shipment_id: &str, record: &PollRecord) -> StoreResult<()>;
-
-    /// Stores a carrier webhook body before it is acknowledged.
-    async fn inbox_insert(&self, item: &NewInboxItem) -> StoreResult<i64>;
-    /// Claims unprocessed webhook bodies.
-    async fn inbox_claim(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<InboxItem>>;
-    /// Marks a webhook body processed, or parked with its error.
-    async fn inbox_finish(
-        &self,
-        id: i64,
-        error: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// One inbox row (operators, tests).
-    async fn inbox_item(&self, id: i64) -> StoreResult<Option<InboxItem>>;
 }
 
 /// Opens the store a URL names: `sqlite://…` or `postgres://…`.

@@ -1,13 +1,8 @@
-//! `AnalyticsStore` for PostgreSQL, and the facts/rollup writes `PgStore::apply_snapshot`
-//! makes inside its transaction.
-//!
-//! The report reads the rollups (`pg_report`). Every facts write reads the row it replaces
-//! and writes the difference to the report rollups in the same transaction. Bulk history
-//! import uses `UNNEST` over column arrays, a few thousand rows per statement.
+//! PostgreSQL side of the analytics store: the shared facts reads and writes
+//! (`store::sql::analytics`) plus what PostgreSQL does its own way: the lane history lookup
+//! (`= ANY` over an array), facts upserts, lane bumps and the bulk history import as
+//! `UNNEST` over column arrays. The report reads the rollups (`report.rs`).
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 
 use super::report::apply_rollup;
@@ -16,8 +11,9 @@ use crate::domain::lane::{Histogram, LaneHistory, LaneKey};
 use crate::domain::rollup::RollupDelta;
 use crate::domain::ShipmentFacts;
 use crate::store::analytics::*;
-use crate::store::update::LaneBump;
-use crate::store::{codec, EtaSource, Shipment, StoreResult};
+use crate::store::rows::analytics::{facts as facts_of, source_name, FactsRow};
+use crate::store::sql::analytics::{analytics_impl, facts_writes};
+use crate::store::{codec, Shipment, StoreResult};
 
 /// The delivered history of a lane's scopes since `since` (`YYYY-MM`).
 pub(super) async fn lane_history(
@@ -50,32 +46,12 @@ pub(super) async fn lane_history(
     Ok(LaneHistory { levels })
 }
 
-/// Rewrites the shipment's facts row, moves its contribution in the report rollups from the
-/// old row to the new one and, when this apply delivered it, bumps the lane rollup.
-pub(super) async fn record_facts(
-    tx: &mut Transaction<'static, Postgres>,
-    facts: &ShipmentFacts,
-    bumps: &[LaneBump],
-) -> StoreResult<()> {
-    // The shipment row is locked (FOR UPDATE) by the apply, so no one rewrites this meanwhile.
-    let old = stored_facts(tx, &facts.shipment_id).await?;
-    upsert_facts(tx, std::slice::from_ref(facts)).await?;
-    let delta = RollupDelta::between(old.as_ref(), Some(facts));
-    if !delta.is_empty() {
-        apply_rollup(tx, &delta).await?;
-    }
-    let rollup: Vec<_> = bumps
-        .iter()
-        .map(|(s, m, w)| (s.clone(), m.clone(), *w, 1))
-        .collect();
-    bump(tx, &rollup).await
-}
-
 fn i32_of(v: Option<i64>) -> Option<i32> {
     v.map(|v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
 
-async fn bump(
+/// Adds deliveries to the lane rollup: `(scope key, month, working days, deliveries)`.
+async fn bump_lanes(
     conn: &mut sqlx::PgConnection,
     rows: &[(String, String, i64, i64)],
 ) -> StoreResult<()> {
@@ -105,6 +81,8 @@ async fn bump(
     Ok(())
 }
 
+/// Inserts or rewrites facts rows in one statement (the carrier's first announced window
+/// is kept).
 async fn upsert_facts(conn: &mut sqlx::PgConnection, rows: &[ShipmentFacts]) -> StoreResult<()> {
     macro_rules! col {
         ($f:expr) => {
@@ -163,127 +141,19 @@ async fn upsert_facts(conn: &mut sqlx::PgConnection, rows: &[ShipmentFacts]) -> 
     Ok(())
 }
 
-fn source_name(s: EtaSource) -> &'static str {
-    match s {
-        EtaSource::Carrier => "carrier",
-        EtaSource::Predicted => "predicted",
-    }
-}
+facts_writes!(Postgres);
+analytics_impl!(PgStore);
 
-fn facts_from_row(r: &PgRow) -> StoreResult<ShipmentFacts> {
-    let int = |c: &str| -> StoreResult<Option<i64>> {
-        Ok(r.try_get::<Option<i32>, _>(c)?.map(i64::from))
-    };
-    let flag = |c: &str| -> StoreResult<Option<bool>> {
-        Ok(r.try_get::<Option<i32>, _>(c)?.map(|v| v != 0))
-    };
-    let source: Option<String> = r.try_get("eta_source")?;
-    Ok(ShipmentFacts {
-        shipment_id: r.try_get("shipment_id")?,
-        merchant_id: r.try_get("merchant_id")?,
-        carrier: codec::carrier(r.try_get("carrier")?)?,
-        service: r.try_get("service")?,
-        lane: r.try_get("lane")?,
-        week: r.try_get("week")?,
-        created_at: r.try_get("created_at")?,
-        first_scan_at: r.try_get("first_scan_at")?,
-        delivered_at: r.try_get("delivered_at")?,
-        status: codec::status(r.try_get("status")?)?,
-        transit_minutes: int("transit_minutes")?,
-        transit_wd: int("transit_wd")?,
-        first_scan_minutes: int("first_scan_minutes")?,
-        first_attempt: flag("first_attempt")?.unwrap_or(false),
-        exception: flag("exception")?.unwrap_or(false),
-        returned: flag("returned")?.unwrap_or(false),
-        eta_source: match source.as_deref() {
-            Some("carrier") => Some(EtaSource::Carrier),
-            Some("predicted") => Some(EtaSource::Predicted),
-            _ => None,
-        },
-        eta_from: r.try_get("eta_from")?,
-        eta_to: r.try_get("eta_to")?,
-        carrier_eta_from: r.try_get("carrier_eta_from")?,
-        carrier_eta_to: r.try_get("carrier_eta_to")?,
-        on_time: flag("on_time")?,
-        eta_in_window: flag("eta_in_window")?,
-        eta_error_days: int("eta_error_days")?,
-    })
-}
-
-/// Takes a shipment's facts row out of the report rollups, inside the transaction that
-/// deletes the shipment (the facts row goes with it, ON DELETE CASCADE).
-pub(super) async fn forget_facts(
-    tx: &mut Transaction<'static, Postgres>,
-    merchant_id: &str,
-    shipment_id: &str,
-) -> StoreResult<()> {
-    if let Some(old) = stored_facts(tx, shipment_id).await? {
-        if old.merchant_id == merchant_id {
-            apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The stored facts row of a shipment, read inside a write transaction.
-async fn stored_facts(
-    tx: &mut Transaction<'static, Postgres>,
-    shipment_id: &str,
-) -> StoreResult<Option<ShipmentFacts>> {
-    sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1")
-        .bind(shipment_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(facts_from_row)
-        .transpose()
-}
-
-#[async_trait]
-impl AnalyticsStore for PgStore {
-    async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
-        super::report::summary(&self.pool, q).await
+impl PgStore {
+    /// The carrier report's sums (`report.rs`).
+    async fn summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
+        super::report::summary(self.read(), q).await
     }
 
-    async fn facts_between(
-        &self,
-        merchant_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<ShipmentFacts>> {
-        let rows = sqlx::query(
-            "SELECT * FROM shipment_facts WHERE merchant_id = $1 AND created_at >= $2 \
-             AND created_at < $3 ORDER BY created_at, shipment_id",
-        )
-        .bind(merchant_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(facts_from_row).collect()
-    }
-
-    async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>> {
-        let row = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = $1")
-            .bind(shipment_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(facts_from_row).transpose()
-    }
-
-    async fn delivered_facts(&self, before: DateTime<Utc>) -> StoreResult<Vec<ShipmentFacts>> {
-        let rows = sqlx::query(
-            "SELECT * FROM shipment_facts WHERE delivered_at IS NOT NULL AND delivered_at < $1 \
-             ORDER BY delivered_at, shipment_id",
-        )
-        .bind(before)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(facts_from_row).collect()
-    }
-
-    async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+    /// Bulk-writes finished shipments with their facts and rollup counts, `UNNEST` over
+    /// column arrays, a few thousand rows per statement.
+    async fn import(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
         // One delta for the whole call, written once at the end: sorted keys, like a single
         // apply, so an import and concurrent applies lock rollup rows in the same order.
         let mut delta = RollupDelta::default();
@@ -326,12 +196,13 @@ impl AnalyticsStore for PgStore {
             let facts: Vec<ShipmentFacts> = chunk.iter().map(|(_, f)| f.clone()).collect();
             // Rows replaced (re-imported ids) leave the rollups before the new ones enter.
             let ids: Vec<&str> = facts.iter().map(|f| f.shipment_id.as_str()).collect();
-            let replaced = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = ANY($1)")
-                .bind(&ids)
-                .fetch_all(&mut *tx)
-                .await?;
-            for r in &replaced {
-                delta.add(&facts_from_row(r)?, -1);
+            let replaced: Vec<FactsRow> =
+                sqlx::query_as("SELECT * FROM shipment_facts WHERE shipment_id = ANY($1)")
+                    .bind(&ids)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for old in facts_of(replaced)? {
+                delta.add(&old, -1);
             }
             for f in &facts {
                 delta.add(f, 1);
@@ -340,7 +211,7 @@ impl AnalyticsStore for PgStore {
         }
         apply_rollup(&mut tx, &delta).await?;
         let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
-        bump(&mut tx, &rollup_counts(&facts)).await?;
+        bump_lanes(&mut tx, &rollup_counts(&facts)).await?;
         tx.commit().await?;
         Ok(())
     }

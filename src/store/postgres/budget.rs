@@ -10,7 +10,7 @@ use super::PgStore;
 use crate::store::budget::{
     plan_reservation, usage_of, BudgetLimits, BudgetRow, BudgetStore, BudgetUsage, Reservation,
 };
-use crate::store::{NewInboxItem, StoreResult};
+use crate::store::StoreResult;
 
 fn row_of(r: &sqlx::postgres::PgRow) -> StoreResult<BudgetRow> {
     Ok(BudgetRow {
@@ -94,52 +94,5 @@ impl BudgetStore for PgStore {
             .map(row_of)
             .transpose()?;
         Ok(usage_of(row, now))
-    }
-
-    async fn inbox_insert_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {
-        // One statement per batch: a round trip per body would cap group commit at the
-        // network latency, not the commit.
-        let carriers: Vec<&str> = items.iter().map(|i| i.carrier.as_str()).collect();
-        let bodies: Vec<&[u8]> = items.iter().map(|i| i.body.as_slice()).collect();
-        let remotes: Vec<Option<&str>> = items.iter().map(|i| i.remote_addr.as_deref()).collect();
-        let received: Vec<DateTime<Utc>> = items.iter().map(|i| i.received_at).collect();
-        let rows = sqlx::query(
-            "INSERT INTO webhook_inbox (carrier, body, remote_addr, received_at) \
-             SELECT carrier, body, remote_addr, received_at FROM UNNEST($1::text[], $2::bytea[], $3::text[], $4::timestamptz[]) \
-             WITH ORDINALITY AS t(carrier, body, remote_addr, received_at, n) ORDER BY n RETURNING id",
-        )
-        .bind(&carriers)
-        .bind(&bodies)
-        .bind(&remotes)
-        .bind(&received)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut ids = rows
-            .iter()
-            .map(|r| r.try_get::<i64, _>("id"))
-            .collect::<Result<Vec<_>, _>>()?;
-        // BIGSERIAL values follow the ORDER BY n insertion order within one statement.
-        ids.sort_unstable();
-        Ok(ids)
-    }
-
-    async fn inbox_finish_batch(
-        &self,
-        done: &[(i64, Option<String>)],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let ids: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
-        let errors: Vec<Option<&str>> = done.iter().map(|(_, e)| e.as_deref()).collect();
-        sqlx::query(
-            "UPDATE webhook_inbox w SET state = CASE WHEN t.error IS NULL THEN 'done' ELSE 'failed' END, \
-             error = t.error, processed_at = $3, locked_until = NULL \
-             FROM UNNEST($1::bigint[], $2::text[]) AS t(id, error) WHERE w.id = t.id",
-        )
-        .bind(&ids)
-        .bind(&errors)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 }

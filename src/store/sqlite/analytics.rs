@@ -1,10 +1,8 @@
-//! `AnalyticsStore` for SQLite, and the facts/rollup writes `SqliteStore::apply_snapshot`
-//! makes inside its transaction. Instants are microseconds since the epoch. The report reads
-//! the rollups (`sqlite_report`); every facts write moves the row's share of them.
+//! SQLite side of the analytics store: the shared facts reads and writes
+//! (`store::sql::analytics`) plus what SQLite does its own way: the lane history lookup,
+//! facts upserts and lane bumps one row at a time, and the bulk history import. The report
+//! reads the rollups (`report.rs`); every facts write moves the row's share of them.
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::report::apply_rollup;
@@ -13,14 +11,11 @@ use crate::domain::lane::{Histogram, LaneHistory, LaneKey};
 use crate::domain::rollup::RollupDelta;
 use crate::domain::ShipmentFacts;
 use crate::store::analytics::*;
-use crate::store::update::LaneBump;
-use crate::store::{codec, EtaSource, Shipment, StoreError, StoreResult};
+use crate::store::rows::analytics::source_name;
+use crate::store::sql::analytics::{analytics_impl, facts_writes};
+use crate::store::{codec, Shipment, StoreResult};
 
-use super::{opt_ts, ts};
-
-fn flag(v: Option<bool>) -> Option<i64> {
-    v.map(i64::from)
-}
+use super::ts;
 
 /// The delivered history of a lane's scopes since `since` (`YYYY-MM`).
 pub(super) async fn lane_history(
@@ -57,77 +52,34 @@ pub(super) async fn lane_history(
     Ok(LaneHistory { levels })
 }
 
-/// Rewrites the shipment's facts row, moves its contribution in the report rollups from the
-/// old row to the new one and, when this apply delivered it, bumps the lane rollup.
-pub(super) async fn record_facts(
+/// Adds deliveries to the lane rollup: `(scope key, month, working days, deliveries)`.
+async fn bump_lanes(
     tx: &mut Transaction<'static, Sqlite>,
-    facts: &ShipmentFacts,
-    bumps: &[LaneBump],
+    counts: &[(String, String, i64, i64)],
 ) -> StoreResult<()> {
-    let old = stored_facts(tx, &facts.shipment_id).await?;
-    upsert_facts(tx, facts).await?;
-    let delta = RollupDelta::between(old.as_ref(), Some(facts));
-    if !delta.is_empty() {
-        apply_rollup(tx, &delta).await?;
-    }
-    for (scope, month, wd) in bumps {
-        bump(tx, scope, month, *wd, 1).await?;
-    }
-    Ok(())
-}
-
-/// The stored facts row of a shipment, read inside a write transaction.
-async fn stored_facts(
-    tx: &mut Transaction<'static, Sqlite>,
-    shipment_id: &str,
-) -> StoreResult<Option<ShipmentFacts>> {
-    sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = ?")
-        .bind(shipment_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(facts_from_row)
-        .transpose()
-}
-
-/// Takes a shipment's facts row out of the report rollups, inside the transaction that
-/// deletes the shipment (the facts row goes with it, ON DELETE CASCADE).
-pub(super) async fn forget_facts(
-    tx: &mut Transaction<'static, Sqlite>,
-    merchant_id: &str,
-    shipment_id: &str,
-) -> StoreResult<()> {
-    if let Some(old) = stored_facts(tx, shipment_id).await? {
-        if old.merchant_id == merchant_id {
-            apply_rollup(tx, &RollupDelta::between(Some(&old), None)).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn bump(
-    tx: &mut Transaction<'static, Sqlite>,
-    scope: &str,
-    month: &str,
-    wd: i64,
-    n: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO lane_transit (scope_key, month, wd, n) VALUES (?,?,?,?) \
+    for (scope, month, wd, n) in counts {
+        sqlx::query(
+            "INSERT INTO lane_transit (scope_key, month, wd, n) VALUES (?,?,?,?) \
          ON CONFLICT (scope_key, month, wd) DO UPDATE SET n = n + excluded.n",
-    )
-    .bind(scope)
-    .bind(month)
-    .bind(wd)
-    .bind(n)
-    .execute(&mut **tx)
-    .await?;
+        )
+        .bind(scope)
+        .bind(month)
+        .bind(wd)
+        .bind(n)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
-async fn upsert_facts(tx: &mut Transaction<'static, Sqlite>, f: &ShipmentFacts) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO shipment_facts (shipment_id, merchant_id, carrier, service, lane, week, \
+/// Inserts or rewrites facts rows (the carrier's first announced window is kept).
+async fn upsert_facts(
+    tx: &mut Transaction<'static, Sqlite>,
+    rows: &[ShipmentFacts],
+) -> StoreResult<()> {
+    for f in rows {
+        sqlx::query(
+            "INSERT INTO shipment_facts (shipment_id, merchant_id, carrier, service, lane, week, \
          created_at, first_scan_at, delivered_at, status, transit_minutes, transit_wd, \
          first_scan_minutes, delivered, first_attempt, exception, returned, eta_source, eta_from, \
          eta_to, carrier_eta_from, carrier_eta_to, on_time, eta_in_window, eta_error_days) \
@@ -143,129 +95,49 @@ async fn upsert_facts(tx: &mut Transaction<'static, Sqlite>, f: &ShipmentFacts) 
          carrier_eta_from = COALESCE(shipment_facts.carrier_eta_from, excluded.carrier_eta_from), \
          carrier_eta_to = COALESCE(shipment_facts.carrier_eta_to, excluded.carrier_eta_to), \
          eta_in_window = excluded.eta_in_window, eta_error_days = excluded.eta_error_days",
-    )
-    .bind(&f.shipment_id)
-    .bind(&f.merchant_id)
-    .bind(f.carrier.as_str())
-    .bind(&f.service)
-    .bind(&f.lane)
-    .bind(&f.week)
-    .bind(ts(f.created_at))
-    .bind(f.first_scan_at.map(ts))
-    .bind(f.delivered_at.map(ts))
-    .bind(f.status.as_str())
-    .bind(f.transit_minutes)
-    .bind(f.transit_wd)
-    .bind(f.first_scan_minutes)
-    .bind(i64::from(f.delivered()))
-    .bind(i64::from(f.first_attempt))
-    .bind(i64::from(f.exception))
-    .bind(i64::from(f.returned))
-    .bind(f.eta_source.map(source_name))
-    .bind(f.eta_from.map(ts))
-    .bind(f.eta_to.map(ts))
-    .bind(f.carrier_eta_from.map(ts))
-    .bind(f.carrier_eta_to.map(ts))
-    .bind(flag(f.on_time))
-    .bind(flag(f.eta_in_window))
-    .bind(f.eta_error_days)
-    .execute(&mut **tx)
-    .await?;
+        )
+        .bind(&f.shipment_id)
+        .bind(&f.merchant_id)
+        .bind(f.carrier.as_str())
+        .bind(&f.service)
+        .bind(&f.lane)
+        .bind(&f.week)
+        .bind(ts(f.created_at))
+        .bind(f.first_scan_at.map(ts))
+        .bind(f.delivered_at.map(ts))
+        .bind(f.status.as_str())
+        .bind(f.transit_minutes)
+        .bind(f.transit_wd)
+        .bind(f.first_scan_minutes)
+        .bind(i64::from(f.delivered()))
+        .bind(i64::from(f.first_attempt))
+        .bind(i64::from(f.exception))
+        .bind(i64::from(f.returned))
+        .bind(f.eta_source.map(source_name))
+        .bind(f.eta_from.map(ts))
+        .bind(f.eta_to.map(ts))
+        .bind(f.carrier_eta_from.map(ts))
+        .bind(f.carrier_eta_to.map(ts))
+        .bind(f.on_time.map(i64::from))
+        .bind(f.eta_in_window.map(i64::from))
+        .bind(f.eta_error_days)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
-/// Database name of an ETA source.
-pub(super) fn source_name(s: EtaSource) -> &'static str {
-    match s {
-        EtaSource::Carrier => "carrier",
-        EtaSource::Predicted => "predicted",
-    }
-}
+facts_writes!(Sqlite);
+analytics_impl!(SqliteStore);
 
-/// Parses an ETA source name.
-pub(super) fn parse_source(s: Option<String>) -> Option<EtaSource> {
-    match s.as_deref() {
-        Some("carrier") => Some(EtaSource::Carrier),
-        Some("predicted") => Some(EtaSource::Predicted),
-        _ => None,
-    }
-}
-
-fn facts_from_row(r: &SqliteRow) -> StoreResult<ShipmentFacts> {
-    let bool_of = |v: Option<i64>| v.map(|v| v != 0);
-    Ok(ShipmentFacts {
-        shipment_id: r.try_get("shipment_id")?,
-        merchant_id: r.try_get("merchant_id")?,
-        carrier: codec::carrier(r.try_get("carrier")?)?,
-        service: r.try_get("service")?,
-        lane: r.try_get("lane")?,
-        week: r.try_get("week")?,
-        created_at: opt_ts(Some(r.try_get("created_at")?))
-            .ok_or_else(|| StoreError::Corrupt("shipment_facts.created_at".into()))?,
-        first_scan_at: opt_ts(r.try_get("first_scan_at")?),
-        delivered_at: opt_ts(r.try_get("delivered_at")?),
-        status: codec::status(r.try_get("status")?)?,
-        transit_minutes: r.try_get("transit_minutes")?,
-        transit_wd: r.try_get("transit_wd")?,
-        first_scan_minutes: r.try_get("first_scan_minutes")?,
-        first_attempt: r.try_get::<i64, _>("first_attempt")? != 0,
-        exception: r.try_get::<i64, _>("exception")? != 0,
-        returned: r.try_get::<i64, _>("returned")? != 0,
-        eta_source: parse_source(r.try_get("eta_source")?),
-        eta_from: opt_ts(r.try_get("eta_from")?),
-        eta_to: opt_ts(r.try_get("eta_to")?),
-        carrier_eta_from: opt_ts(r.try_get("carrier_eta_from")?),
-        carrier_eta_to: opt_ts(r.try_get("carrier_eta_to")?),
-        on_time: bool_of(r.try_get("on_time")?),
-        eta_in_window: bool_of(r.try_get("eta_in_window")?),
-        eta_error_days: r.try_get("eta_error_days")?,
-    })
-}
-
-#[async_trait]
-impl AnalyticsStore for SqliteStore {
-    async fn facts_summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
-        super::report::summary(&self.reader, q).await
+impl SqliteStore {
+    /// The carrier report's sums (`report.rs`).
+    async fn summary(&self, q: &FactsQuery) -> StoreResult<FactsSummary> {
+        super::report::summary(self.read(), q).await
     }
 
-    async fn facts_between(
-        &self,
-        merchant_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<ShipmentFacts>> {
-        let rows = sqlx::query(
-            "SELECT * FROM shipment_facts WHERE merchant_id = ? AND created_at >= ? \
-             AND created_at < ? ORDER BY created_at, shipment_id",
-        )
-        .bind(merchant_id)
-        .bind(ts(from))
-        .bind(ts(to))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(facts_from_row).collect()
-    }
-
-    async fn shipment_facts(&self, shipment_id: &str) -> StoreResult<Option<ShipmentFacts>> {
-        let row = sqlx::query("SELECT * FROM shipment_facts WHERE shipment_id = ?")
-            .bind(shipment_id)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(facts_from_row).transpose()
-    }
-
-    async fn delivered_facts(&self, before: DateTime<Utc>) -> StoreResult<Vec<ShipmentFacts>> {
-        let rows = sqlx::query(
-            "SELECT * FROM shipment_facts WHERE delivered_at IS NOT NULL AND delivered_at < ? \
-             ORDER BY delivered_at, shipment_id",
-        )
-        .bind(ts(before))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(facts_from_row).collect()
-    }
-
-    async fn import_history(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
+    /// Bulk-writes finished shipments with their facts and rollup counts.
+    async fn import(&self, rows: &[(Shipment, ShipmentFacts)]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let mut delta = RollupDelta::default();
         for (s, f) in rows {
@@ -302,12 +174,12 @@ impl AnalyticsStore for SqliteStore {
             .bind(ts(s.updated_at))
             .execute(&mut *tx)
             .await?;
-            upsert_facts(&mut tx, f).await?;
+            upsert_facts(&mut tx, std::slice::from_ref(f)).await?;
         }
         apply_rollup(&mut tx, &delta).await?;
         let facts: Vec<ShipmentFacts> = rows.iter().map(|(_, f)| f.clone()).collect();
         for (scope, month, wd, n) in rollup_counts(&facts) {
-            bump(&mut tx, &scope, &month, wd, n).await?;
+            bump_lanes(&mut tx, &[(scope, month, wd, n)]).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -9,7 +9,7 @@ use super::{from_ts, ts, SqliteStore};
 use crate::store::budget::{
     plan_reservation, usage_of, BudgetLimits, BudgetRow, BudgetStore, BudgetUsage, Reservation,
 };
-use crate::store::{NewInboxItem, StoreResult};
+use crate::store::StoreResult;
 
 fn row_of(r: &sqlx::sqlite::SqliteRow) -> StoreResult<BudgetRow> {
     Ok(BudgetRow {
@@ -88,46 +88,5 @@ impl BudgetStore for SqliteStore {
             .map(row_of)
             .transpose()?;
         Ok(usage_of(row, now))
-    }
-
-    async fn inbox_insert_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let mut ids = Vec::with_capacity(items.len());
-        for item in items {
-            let row = sqlx::query(
-                "INSERT INTO webhook_inbox (carrier, body, remote_addr, received_at) VALUES (?,?,?,?) RETURNING id",
-            )
-            .bind(item.carrier.as_str())
-            .bind(&item.body)
-            .bind(&item.remote_addr)
-            .bind(ts(item.received_at))
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.push(row.try_get("id")?);
-        }
-        tx.commit().await?;
-        Ok(ids)
-    }
-
-    async fn inbox_finish_batch(
-        &self,
-        done: &[(i64, Option<String>)],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        for (id, error) in done {
-            let state = if error.is_some() { "failed" } else { "done" };
-            sqlx::query(
-                "UPDATE webhook_inbox SET state = ?, error = ?, processed_at = ?, locked_until = NULL WHERE id = ?",
-            )
-            .bind(state)
-            .bind(error)
-            .bind(ts(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 }

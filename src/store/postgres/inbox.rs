@@ -1,0 +1,80 @@
+//! PostgreSQL side of the webhook inbox: the shared implementation (`store::sql::inbox`)
+//! plus the claim (`FOR UPDATE SKIP LOCKED`: two processes never claim the same row, and a
+//! crashed worker's lease simply expires) and the batch writes (one `UNNEST` statement per
+//! batch: a round trip per body would cap group commit at the network latency).
+
+use chrono::{DateTime, Utc};
+
+use super::PgStore;
+use crate::store::rows::shipments::InboxRow;
+use crate::store::sql::inbox::{inbox_columns, inbox_impl};
+use crate::store::{NewInboxItem, StoreResult};
+
+inbox_impl!(PgStore);
+
+impl PgStore {
+    /// Leases up to `limit` pending bodies, oldest first.
+    async fn claim_inbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<InboxRow>> {
+        Ok(sqlx::query_as(concat!(
+            "UPDATE webhook_inbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
+               SELECT id FROM webhook_inbox WHERE state = 'pending' \
+               AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 \
+               FOR UPDATE SKIP LOCKED) \
+             RETURNING ",
+            inbox_columns!()
+        ))
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(self.write())
+        .await?)
+    }
+
+    /// Stores many bodies in one statement; ids in input order.
+    async fn insert_inbox_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {
+        let carriers: Vec<&str> = items.iter().map(|i| i.carrier.as_str()).collect();
+        let bodies: Vec<&[u8]> = items.iter().map(|i| i.body.as_slice()).collect();
+        let remotes: Vec<Option<&str>> = items.iter().map(|i| i.remote_addr.as_deref()).collect();
+        let received: Vec<DateTime<Utc>> = items.iter().map(|i| i.received_at).collect();
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO webhook_inbox (carrier, body, remote_addr, received_at) \
+             SELECT carrier, body, remote_addr, received_at FROM UNNEST($1::text[], $2::bytea[], $3::text[], $4::timestamptz[]) \
+             WITH ORDINALITY AS t(carrier, body, remote_addr, received_at, n) ORDER BY n RETURNING id",
+        )
+        .bind(&carriers)
+        .bind(&bodies)
+        .bind(&remotes)
+        .bind(&received)
+        .fetch_all(self.write())
+        .await?;
+        // BIGSERIAL values follow the ORDER BY n insertion order within one statement.
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Marks many bodies in one statement.
+    async fn finish_inbox_batch(
+        &self,
+        done: &[(i64, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let ids: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
+        let errors: Vec<Option<&str>> = done.iter().map(|(_, e)| e.as_deref()).collect();
+        sqlx::query(
+            "UPDATE webhook_inbox w SET state = CASE WHEN t.error IS NULL THEN 'done' ELSE 'failed' END, \
+             error = t.error, processed_at = $3, locked_until = NULL \
+             FROM UNNEST($1::bigint[], $2::text[]) AS t(id, error) WHERE w.id = t.id",
+        )
+        .bind(&ids)
+        .bind(&errors)
+        .bind(now)
+        .execute(self.write())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,249 @@
+//! The tracking pipeline's transaction: the SQL both dialects share and the
+//! [`UpdateTx`](crate::store::UpdateTx) implementation over it ([`update_tx_impl!`]). What
+//! differs is passed in: the statement that loads the shipment (`FOR UPDATE` on PostgreSQL;
+//! SQLite's single writer under `BEGIN IMMEDIATE` already excludes every other writer) and
+//! the inherent `publish` of each backend (`pg_notify`, or nothing).
+
+use crate::store::rows::shipments::shipment_columns;
+
+/// Loads a shipment (SQLite: the writer lock is already held).
+pub const SHIPMENT: &str = concat!(
+    "SELECT ",
+    shipment_columns!(),
+    " FROM shipments WHERE id = $1"
+);
+/// Loads a shipment and locks its row until commit (PostgreSQL): a second apply on this
+/// shipment waits, then merges against what this one wrote.
+pub const SHIPMENT_FOR_UPDATE: &str = concat!(
+    "SELECT ",
+    shipment_columns!(),
+    " FROM shipments WHERE id = $1 FOR UPDATE"
+);
+/// The stored timeline, in no particular order (the merge orders it).
+pub const EVENTS: &str = "SELECT event_id, status, substatus, raw_code, raw_text, occurred_at, \
+     utc_offset_seconds, tz_source, location_text, postal_code, country FROM events \
+     WHERE shipment_id = $1";
+/// Notes a push that changed nothing else.
+pub const TOUCH_PUSH: &str = "UPDATE shipments SET last_push_at = $1 WHERE id = $2";
+/// Inserts an event, or rewrites the detail of a stored one (same fingerprint).
+pub const UPSERT_EVENT: &str = "INSERT INTO events (shipment_id, event_id, status, substatus, \
+     raw_code, raw_text, occurred_at, utc_offset_seconds, tz_source, location_text, postal_code, \
+     country, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     ON CONFLICT (shipment_id, event_id) DO UPDATE SET raw_text = excluded.raw_text, \
+     occurred_at = excluded.occurred_at, utc_offset_seconds = excluded.utc_offset_seconds, \
+     tz_source = excluded.tz_source, location_text = excluded.location_text, \
+     postal_code = excluded.postal_code, country = excluded.country";
+/// Records a status change.
+pub const INSERT_STATUS_CHANGE: &str = "INSERT INTO status_changes (shipment_id, from_status, \
+     from_substatus, to_status, to_substatus, event_id, occurred_at, recorded_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+/// Writes the shipment's columns after an apply.
+pub const WRITE_SHIPMENT: &str = "UPDATE shipments SET status = $1, substatus = $2, \
+     status_changed_at = $3, last_event_at = $4, details = $5, eta = $6, original_eta = $7, \
+     next_poll_at = $8, last_push_at = COALESCE($9, last_push_at), updated_at = $10, \
+     version = version + 1 WHERE id = $11";
+
+/// Implements [`UpdateTx`](crate::store::UpdateTx) for `$tx`, a one-field tuple struct over
+/// the backend's `Transaction<'static, _>` with an inherent `publish`, loading the shipment
+/// with `$lock_sql`. Expanded in `<backend>/update.rs`, whose siblings `subscriptions`,
+/// `outbox` and `analytics` provide the concern-specific steps.
+macro_rules! update_tx_impl {
+    ($tx:ty, $lock_sql:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::store::UpdateTx for $tx {
+            async fn lock_shipment(
+                &mut self,
+                shipment_id: &str,
+            ) -> $crate::store::StoreResult<
+                Option<($crate::domain::Shipment, Vec<carriers::TrackingEvent>)>,
+            > {
+                use $crate::store::rows::shipments::{events, shipment, EventRow, ShipmentRow};
+                let row: Option<ShipmentRow> = sqlx::query_as($lock_sql)
+                    .bind(shipment_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                let Some(found) = shipment(row)? else {
+                    return Ok(None);
+                };
+                let rows: Vec<EventRow> = sqlx::query_as($crate::store::sql::update::EVENTS)
+                    .bind(shipment_id)
+                    .fetch_all(&mut *self.0)
+                    .await?;
+                Ok(Some((found, events(rows)?)))
+            }
+
+            async fn touch_push(
+                &mut self,
+                shipment_id: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query($crate::store::sql::update::TOUCH_PUSH)
+                    .bind($crate::store::rows::DbTime(at))
+                    .bind(shipment_id)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn upsert_events(
+                &mut self,
+                shipment_id: &str,
+                events: &[carriers::TrackingEvent],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                use $crate::store::rows::{DbInt, DbTime};
+                for e in events {
+                    sqlx::query($crate::store::sql::update::UPSERT_EVENT)
+                        .bind(shipment_id)
+                        .bind(&e.event_id)
+                        .bind(e.status.as_str())
+                        .bind(&e.substatus)
+                        .bind(&e.raw_code)
+                        .bind(&e.raw_text)
+                        .bind(DbTime(e.occurred_at))
+                        .bind(DbInt(e.utc_offset_seconds))
+                        .bind(e.tz_source.as_str())
+                        .bind(&e.location.text)
+                        .bind(&e.location.postal_code)
+                        .bind(&e.location.country)
+                        .bind(DbTime(now))
+                        .execute(&mut *self.0)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn insert_status_change(
+                &mut self,
+                shipment_id: &str,
+                c: &$crate::domain::StatusChange,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                use $crate::store::rows::DbTime;
+                Ok(
+                    sqlx::query_scalar($crate::store::sql::update::INSERT_STATUS_CHANGE)
+                        .bind(shipment_id)
+                        .bind(c.from_status.as_str())
+                        .bind(&c.from_substatus)
+                        .bind(c.to_status.as_str())
+                        .bind(&c.to_substatus)
+                        .bind(&c.event_id)
+                        .bind(DbTime(c.occurred_at))
+                        .bind(DbTime(now))
+                        .fetch_one(&mut *self.0)
+                        .await?,
+                )
+            }
+
+            async fn write_shipment(
+                &mut self,
+                shipment_id: &str,
+                w: &$crate::domain::Written,
+                push_at: Option<chrono::DateTime<chrono::Utc>>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                use $crate::store::codec::to_json;
+                use $crate::store::rows::DbTime;
+                sqlx::query($crate::store::sql::update::WRITE_SHIPMENT)
+                    .bind(w.status.as_str())
+                    .bind(&w.substatus)
+                    .bind(DbTime::opt(w.status_changed_at))
+                    .bind(DbTime::opt(w.last_event_at))
+                    .bind(to_json(&w.details))
+                    .bind(w.eta.as_ref().map(to_json))
+                    .bind(w.original_eta.as_ref().map(to_json))
+                    .bind(DbTime::opt(w.next_poll_at))
+                    .bind(DbTime::opt(push_at))
+                    .bind(DbTime(now))
+                    .bind(shipment_id)
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
+            async fn enabled_subscriptions(
+                &mut self,
+                merchant_id: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::subscription::Subscription>> {
+                super::subscriptions::enabled_for_merchant(&mut self.0, merchant_id).await
+            }
+
+            async fn insert_outbox(
+                &mut self,
+                shipment_id: &str,
+                rows: &[$crate::domain::outbox::OutboxRow],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                super::outbox::insert_rows(&mut self.0, shipment_id, rows, now).await
+            }
+
+            async fn lane_history(
+                &mut self,
+                key: &$crate::domain::LaneKey,
+                since: &str,
+            ) -> $crate::store::StoreResult<$crate::domain::LaneHistory> {
+                super::analytics::lane_history(&mut self.0, key, since).await
+            }
+
+            async fn write_facts(
+                &mut self,
+                facts: &$crate::domain::ShipmentFacts,
+                bumps: &[$crate::store::LaneBump],
+            ) -> $crate::store::StoreResult<()> {
+                super::analytics::record_facts(&mut self.0, facts, bumps).await
+            }
+
+            async fn write_poll(
+                &mut self,
+                shipment_id: &str,
+                record: &$crate::store::PollRecord,
+            ) -> $crate::store::StoreResult<()> {
+                $crate::store::sql::shipments::write_poll!(&mut *self.0, shipment_id, record)
+            }
+
+            async fn mark_stalled(
+                &mut self,
+                shipment_id: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<
+                Option<($crate::domain::Shipment, Option<carriers::TrackingEvent>)>,
+            > {
+                use $crate::store::rows::shipments::{shipment, EventRow, ShipmentRow};
+                use $crate::store::sql::stale::{LATEST_EVENT, MARK};
+                let marked = sqlx::query(MARK)
+                    .bind($crate::store::rows::DbTime(now))
+                    .bind(shipment_id)
+                    .execute(&mut *self.0)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if !marked {
+                    return Ok(None);
+                }
+                let row: Option<ShipmentRow> = sqlx::query_as($crate::store::sql::update::SHIPMENT)
+                    .bind(shipment_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                let latest: Option<EventRow> = sqlx::query_as(LATEST_EVENT)
+                    .bind(shipment_id)
+                    .fetch_optional(&mut *self.0)
+                    .await?;
+                let latest = latest.map(TryFrom::try_from).transpose()?;
+                Ok(shipment(row)?.map(|s| (s, latest)))
+            }
+
+            async fn publish_invalidation(
+                &mut self,
+                shipment_id: &str,
+            ) -> $crate::store::StoreResult<()> {
+                self.publish(shipment_id).await
+            }
+
+            async fn commit(self: Box<Self>) -> $crate::store::StoreResult<()> {
+                self.0.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use update_tx_impl;

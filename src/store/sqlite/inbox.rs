@@ -1,0 +1,81 @@
+//! SQLite side of the webhook inbox: the shared implementation (`store::sql::inbox`) plus
+//! the claim (a conditional `UPDATE … RETURNING` under `BEGIN IMMEDIATE`) and the batch
+//! writes (one statement per body, one transaction per batch: one fsync for the batch).
+
+use chrono::{DateTime, Utc};
+
+use super::SqliteStore;
+use crate::store::rows::shipments::InboxRow;
+use crate::store::rows::DbTime;
+use crate::store::sql::inbox::{inbox_columns, inbox_impl, FINISH, INSERT};
+use crate::store::{InboxState, NewInboxItem, StoreResult};
+
+inbox_impl!(SqliteStore);
+
+impl SqliteStore {
+    /// Leases up to `limit` pending bodies, oldest first.
+    async fn claim_inbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<InboxRow>> {
+        let mut tx = self.begin().await?;
+        let rows = sqlx::query_as(concat!(
+            "UPDATE webhook_inbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
+               SELECT id FROM webhook_inbox WHERE state = 'pending' \
+               AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) \
+             RETURNING ",
+            inbox_columns!()
+        ))
+        .bind(DbTime(lease_until))
+        .bind(DbTime(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Stores many bodies in one transaction; ids in input order.
+    async fn insert_inbox_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {
+        let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(items.len());
+        for item in items {
+            let id: i64 = sqlx::query_scalar(INSERT)
+                .bind(item.carrier.as_str())
+                .bind(&item.body)
+                .bind(&item.remote_addr)
+                .bind(DbTime(item.received_at))
+                .fetch_one(&mut *tx)
+                .await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Marks many bodies in one transaction.
+    async fn finish_inbox_batch(
+        &self,
+        done: &[(i64, Option<String>)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for (id, error) in done {
+            let state = match error {
+                Some(_) => InboxState::Failed,
+                None => InboxState::Done,
+            };
+            sqlx::query(FINISH)
+                .bind(state.as_str())
+                .bind(error)
+                .bind(DbTime(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
