@@ -34,8 +34,8 @@ use chrono::{DateTime, Utc};
 
 pub use analytics::AnalyticsStore;
 pub use callbacks::{
-    CallbackStore, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription,
-    Subscription, SubscriptionPatch,
+    Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription, OutboxStore,
+    Subscription, SubscriptionPatch, SubscriptionStore,
 };
 pub use model::*;
 pub use update::{LaneBump, UpdateTx};
@@ -75,7 +75,13 @@ pub enum UpdateSource {
 /// Everything the gateway persists. One contract test suite runs against both implementations.
 #[async_trait]
 pub trait Store:
-    CallbackStore + AnalyticsStore + budget::BudgetStore + stale::StaleStore + Send + Sync
+    SubscriptionStore
+    + OutboxStore
+    + AnalyticsStore
+    + budget::BudgetStore
+    + stale::StaleStore
+    + Send
+    + Sync
 {
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

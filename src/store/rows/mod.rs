@@ -11,6 +11,7 @@
 //! Booleans need no newtype: sqlx stores `bool` as 0/1 on SQLite and as `BOOLEAN` on
 //! PostgreSQL, and SQL written `WHERE enabled` reads the same in both.
 
+pub mod callbacks;
 pub mod shipments;
 
 use chrono::{DateTime, Utc};

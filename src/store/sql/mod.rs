@@ -10,3 +10,6 @@
 //! `self.read()`, `self.write()` and `self.begin()`, which both stores define, and for what
 //! truly differs (locking, upserts, arrays against JSON) an inherent method of the same name
 //! in `sqlite/<concern>.rs` and `postgres/<concern>.rs`.
+
+pub mod outbox;
+pub mod subscriptions;
