@@ -4,11 +4,9 @@
 //! deliveries are claimed with `FOR UPDATE SKIP LOCKED` leases so several processes share
 //! the work; lists travel as arrays.
 
-use chrono::{DateTime, Utc};
-
 use super::PgStore;
-use crate::store::callbacks::{share_claim, Delivery, DeliveryAttempt};
-use crate::store::rows::callbacks::{self as rows, delivery_columns, AttemptRow, DeliveryRow};
+use crate::store::callbacks::{Claim, Delivery};
+use crate::store::rows::callbacks::{self as rows, attempt_columns, delivery_columns};
 use crate::store::rows::shipments::shipment_columns;
 use crate::store::rows::DbTime;
 use crate::store::sql::outbox::{outbox_impl, DUE};
@@ -40,26 +38,29 @@ impl PgStore {
         " FROM shipments WHERE id = $1 FOR UPDATE"
     );
 
-    /// [`OutboxStore::claim_deliveries`](crate::store::OutboxStore::claim_deliveries): the
-    /// share of each subscription (`share_claim`), then one locking statement for all.
+    /// The attempts of a list of deliveries, oldest first: the ids travel as one array.
+    pub(crate) const ATTEMPTS_OF: &'static str = concat!(
+        "SELECT ",
+        attempt_columns!(),
+        " FROM delivery_attempts WHERE delivery_id = ANY($1) ORDER BY id"
+    );
+
+    /// Delivery ids as [`Self::ATTEMPTS_OF`] binds them.
+    pub(crate) fn delivery_id_list(ids: &[String]) -> &[String] {
+        ids
+    }
+
+    /// Leases what a claim asks for: the share of each subscription, then one locking
+    /// statement for all of them.
     pub(crate) async fn claim_deliveries_locked(
         &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-        per_subscription: u32,
-        in_flight: &[(String, u32)],
+        claim: &Claim<'_>,
     ) -> StoreResult<Vec<Delivery>> {
         let due: Vec<rows::DueRow> = sqlx::query_as(DUE)
-            .bind(DbTime(now))
+            .bind(DbTime(claim.now))
             .fetch_all(&self.pool)
             .await?;
-        let plan = share_claim(
-            rows::due_subscriptions(due, now),
-            in_flight,
-            per_subscription,
-            limit,
-        );
+        let plan = claim.share(rows::due_subscriptions(due, claim.now));
         if plan.is_empty() {
             return Ok(Vec::new());
         }
@@ -67,31 +68,13 @@ impl PgStore {
             .into_iter()
             .map(|(id, n)| (id, i32::try_from(n).unwrap_or(i32::MAX)))
             .unzip();
-        let rows: Vec<DeliveryRow> = sqlx::query_as(CLAIM)
-            .bind(DbTime(lease_until))
+        let rows: Vec<rows::DeliveryRow> = sqlx::query_as(CLAIM)
+            .bind(DbTime(claim.lease_until))
             .bind(&ids)
             .bind(&rooms)
-            .bind(DbTime(now))
+            .bind(DbTime(claim.now))
             .fetch_all(&self.pool)
             .await?;
-        let mut out = rows::deliveries(rows)?;
-        out.sort_by_key(|d| d.next_attempt_at);
-        Ok(out)
-    }
-
-    /// [`OutboxStore::delivery_attempts`](crate::store::OutboxStore::delivery_attempts): the
-    /// ids bound as one array.
-    pub(crate) async fn attempts_of(
-        &self,
-        delivery_ids: &[String],
-    ) -> StoreResult<Vec<DeliveryAttempt>> {
-        let rows: Vec<AttemptRow> = sqlx::query_as(
-            "SELECT delivery_id, attempted_at, status_code, latency_ms, error FROM delivery_attempts \
-             WHERE delivery_id = ANY($1) ORDER BY id",
-        )
-        .bind(delivery_ids)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows::attempts(rows))
+        rows::deliveries(rows)
     }
 }

@@ -29,6 +29,14 @@ macro_rules! delivery_columns {
 }
 pub(crate) use delivery_columns;
 
+/// The attempt columns.
+macro_rules! attempt_columns {
+    () => {
+        "delivery_id, attempted_at, status_code, latency_ms, error"
+    };
+}
+pub(crate) use attempt_columns;
+
 /// A `subscriptions` row.
 #[derive(sqlx::FromRow)]
 pub struct SubscriptionRow {

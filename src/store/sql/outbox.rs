@@ -7,8 +7,8 @@
 //!
 //! What differs stays in the backend files: the claim (a conditional `UPDATE … RETURNING` per
 //! subscription under SQLite's `BEGIN IMMEDIATE`, one `FOR UPDATE SKIP LOCKED` statement on
-//! PostgreSQL), the attempts of a list of deliveries (JSON against an array) and the shipment
-//! read of a replay (`SHIPMENT_FOR_REPLAY`, locked on PostgreSQL).
+//! PostgreSQL), how a list of delivery ids travels (`ATTEMPTS_OF`, JSON against an array)
+//! and the shipment read of a replay (`SHIPMENT_FOR_REPLAY`, locked on PostgreSQL).
 
 use crate::store::rows::callbacks::delivery_columns;
 
@@ -90,8 +90,10 @@ pub const REPLAY_EVENT: &str = "SELECT * FROM events WHERE shipment_id = $1 AND 
 /// Implements [`OutboxStore`](crate::store::OutboxStore) for a backend
 /// (`outbox_impl!(SqliteStore, sqlx::Sqlite)`), plus `insert_rows`, which the backend's
 /// `update.rs` calls inside the update's transaction. The store supplies `read()`,
-/// `write()`, `begin()`, the inherent methods `claim_deliveries_locked` and `attempts_of`,
-/// and the associated constant `SHIPMENT_FOR_REPLAY`.
+/// `write()`, `begin()`, the inherent method `claim_deliveries_locked` (leasing what a
+/// [`Claim`](crate::store::callbacks::Claim) asks for), the associated constants
+/// `ATTEMPTS_OF` and `SHIPMENT_FOR_REPLAY`, and `delivery_id_list` (the ids as
+/// `ATTEMPTS_OF` binds them).
 macro_rules! outbox_impl {
     ($store:ty, $db:ty) => {
         /// Enqueues the outbox rows of one shipment, inside a write transaction.
@@ -123,7 +125,8 @@ macro_rules! outbox_impl {
             use $crate::domain::{Shipment, StatusChangeRecord};
             use $crate::store::callbacks::*;
             use $crate::store::rows::callbacks::{
-                self as rows, stored_latency, stored_status, DeliveryRow, SubscriptionRow,
+                self as rows, stored_latency, stored_status, AttemptRow, DeliveryRow,
+                SubscriptionRow,
             };
             use $crate::store::rows::shipments::{EventRow, ShipmentRow, StatusChangeRow};
             use $crate::store::rows::DbTime;
@@ -140,14 +143,16 @@ macro_rules! outbox_impl {
                     per_subscription: u32,
                     in_flight: &[(String, u32)],
                 ) -> StoreResult<Vec<Delivery>> {
-                    self.claim_deliveries_locked(
+                    let claim = Claim {
                         now,
                         lease_until,
                         limit,
                         per_subscription,
                         in_flight,
-                    )
-                    .await
+                    };
+                    let mut out = self.claim_deliveries_locked(&claim).await?;
+                    out.sort_by_key(|d| d.next_attempt_at);
+                    Ok(out)
                 }
 
                 async fn record_attempts(
@@ -255,7 +260,11 @@ macro_rules! outbox_impl {
                     &self,
                     delivery_ids: &[String],
                 ) -> StoreResult<Vec<DeliveryAttempt>> {
-                    self.attempts_of(delivery_ids).await
+                    let rows: Vec<AttemptRow> = sqlx::query_as(Self::ATTEMPTS_OF)
+                        .bind(Self::delivery_id_list(delivery_ids))
+                        .fetch_all(self.read())
+                        .await?;
+                    Ok(rows::attempts(rows))
                 }
 
                 async fn retry_delivery(

@@ -3,11 +3,9 @@
 //! lease per subscription inside one `BEGIN IMMEDIATE` transaction (the single writer holds
 //! the lock, so no other claim interleaves), and a list of ids travels as JSON.
 
-use chrono::{DateTime, Utc};
-
 use super::SqliteStore;
-use crate::store::callbacks::{share_claim, Delivery, DeliveryAttempt};
-use crate::store::rows::callbacks::{self as rows, delivery_columns, AttemptRow, DeliveryRow};
+use crate::store::callbacks::{Claim, Delivery};
+use crate::store::rows::callbacks::{self as rows, attempt_columns, delivery_columns};
 use crate::store::rows::shipments::shipment_columns;
 use crate::store::rows::DbTime;
 use crate::store::sql::outbox::{outbox_impl, DUE};
@@ -39,52 +37,42 @@ impl SqliteStore {
         " FROM shipments WHERE id = $1"
     );
 
-    /// [`OutboxStore::claim_deliveries`](crate::store::OutboxStore::claim_deliveries): the
-    /// share of each subscription (`share_claim`), then one lease statement per
-    /// subscription, all in one write transaction.
+    /// The attempts of a list of deliveries, oldest first: the ids travel as one JSON array.
+    pub(crate) const ATTEMPTS_OF: &'static str = concat!(
+        "SELECT ",
+        attempt_columns!(),
+        " FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each($1)) \
+         ORDER BY id"
+    );
+
+    /// Delivery ids as [`Self::ATTEMPTS_OF`] binds them.
+    pub(crate) fn delivery_id_list(ids: &[String]) -> String {
+        codec::to_json(&ids)
+    }
+
+    /// Leases what a claim asks for: the share of each subscription, then one lease
+    /// statement per subscription, all in one write transaction.
     pub(crate) async fn claim_deliveries_locked(
         &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-        per_subscription: u32,
-        in_flight: &[(String, u32)],
+        claim: &Claim<'_>,
     ) -> StoreResult<Vec<Delivery>> {
         let mut tx = self.begin().await?;
         let due: Vec<rows::DueRow> = sqlx::query_as(DUE)
-            .bind(DbTime(now))
+            .bind(DbTime(claim.now))
             .fetch_all(&mut *tx)
             .await?;
-        let due = rows::due_subscriptions(due, now);
         let mut out = Vec::new();
-        for (subscription_id, room) in share_claim(due, in_flight, per_subscription, limit) {
-            let rows: Vec<DeliveryRow> = sqlx::query_as(CLAIM_ONE)
-                .bind(DbTime(lease_until))
+        for (subscription_id, room) in claim.share(rows::due_subscriptions(due, claim.now)) {
+            let rows: Vec<rows::DeliveryRow> = sqlx::query_as(CLAIM_ONE)
+                .bind(DbTime(claim.lease_until))
                 .bind(&subscription_id)
-                .bind(DbTime(now))
+                .bind(DbTime(claim.now))
                 .bind(i64::from(room))
                 .fetch_all(&mut *tx)
                 .await?;
             out.extend(rows::deliveries(rows)?);
         }
         tx.commit().await?;
-        out.sort_by_key(|d| d.next_attempt_at);
         Ok(out)
-    }
-
-    /// [`OutboxStore::delivery_attempts`](crate::store::OutboxStore::delivery_attempts): the
-    /// ids bound as one JSON array.
-    pub(crate) async fn attempts_of(
-        &self,
-        delivery_ids: &[String],
-    ) -> StoreResult<Vec<DeliveryAttempt>> {
-        let rows: Vec<AttemptRow> = sqlx::query_as(
-            "SELECT delivery_id, attempted_at, status_code, latency_ms, error FROM delivery_attempts \
-             WHERE delivery_id IN (SELECT value FROM json_each($1)) ORDER BY id",
-        )
-        .bind(codec::to_json(&delivery_ids))
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows::attempts(rows))
     }
 }
