@@ -24,7 +24,9 @@ use chrono::Utc;
 use parcelgate::config::Config;
 use parcelgate::domain::NewShipment;
 use parcelgate::store::sqlite::SqliteStore;
-use parcelgate::store::{CallbackStore, MerchantStore, NewSubscription, Store, UpdateSource};
+use parcelgate::store::{
+    MerchantStore, NewSubscription, OutboxStore, Store, SubscriptionStore, UpdateSource,
+};
 use parcelgate::tracking::ApplyUpdates;
 use sqlx::sqlite::SqlitePoolOptions;
 

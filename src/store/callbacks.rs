@@ -1,5 +1,6 @@
-//! Callback storage: subscriptions, the delivery outbox and its attempts. A supertrait of
-//! [`Store`](super::Store) so both backends keep this SQL in their own `*_outbox.rs` files.
+//! Callback storage: the types of subscriptions, the delivery outbox and its attempts, and
+//! the two traits over them, [`SubscriptionStore`] and [`OutboxStore`]: supertraits of
+//! [`Store`](super::Store), implemented once in `store::sql` for both backends.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -163,9 +164,9 @@ pub struct DeliveryFilter {
     pub limit: u32,
 }
 
-/// Callback storage, implemented by both backends.
+/// Subscription storage (the merchant's callback endpoints), implemented by both backends.
 #[async_trait]
-pub trait CallbackStore: Send + Sync {
+pub trait SubscriptionStore: Send + Sync {
     /// Creates a subscription.
     async fn create_subscription(
         &self,
@@ -204,7 +205,12 @@ pub trait CallbackStore: Send + Sync {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
+}
 
+/// The delivery outbox: claiming with leases, attempts, the log, retry and replay,
+/// implemented by both backends.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     /// Claims due deliveries, leasing them until `lease_until`: at most `limit`, and for each
     /// subscription at most `per_subscription` minus what `in_flight` says it already has.
     /// Only the first pending delivery of each (shipment, subscription) is claimable, and only

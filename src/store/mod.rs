@@ -36,8 +36,8 @@ use chrono::{DateTime, Utc};
 
 pub use analytics::AnalyticsStore;
 pub use callbacks::{
-    CallbackStore, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription,
-    Subscription, SubscriptionPatch,
+    Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription, OutboxStore,
+    Subscription, SubscriptionPatch, SubscriptionStore,
 };
 pub use inbox::InboxStore;
 pub use merchants::MerchantStore;
@@ -79,7 +79,8 @@ pub enum UpdateSource {
 /// Everything the gateway persists. One contract test suite runs against both implementations.
 #[async_trait]
 pub trait Store:
-    CallbackStore
+    SubscriptionStore
+    + OutboxStore
     + AnalyticsStore
     + budget::BudgetStore
     + inbox::InboxStore

@@ -12,8 +12,8 @@ use chrono::Utc;
 use parcelgate::domain::NewShipment;
 use parcelgate::store::sqlite::SqliteStore;
 use parcelgate::store::{
-    CallbackStore, DeliveryFilter, DeliveryState, MerchantStore, NewSubscription, Store,
-    UpdateSource,
+    DeliveryFilter, DeliveryState, MerchantStore, NewSubscription, OutboxStore, Store,
+    SubscriptionStore, UpdateSource,
 };
 use parcelgate::tracking::ApplyUpdates;
 use standardwebhooks::Webhook;

@@ -7,6 +7,31 @@
 //! in-flight cap is never queried, and each query walks one subscription's due index and
 //! stops at its limit, so a claim costs what it returns, not what is waiting.
 
+use chrono::{DateTime, Utc};
+
+/// One claim, as [`OutboxStore::claim_deliveries`](crate::store::OutboxStore::claim_deliveries)
+/// takes it: what each backend's lease statement needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// Due at or before this instant.
+    pub now: DateTime<Utc>,
+    /// Leased until this instant.
+    pub lease_until: DateTime<Utc>,
+    /// At most this many in all.
+    pub limit: u32,
+    /// At most this many in flight per subscription.
+    pub per_subscription: u32,
+    /// What each subscription already has in flight here.
+    pub in_flight: &'a [(String, u32)],
+}
+
+impl Claim<'_> {
+    /// This claim's share of each subscription with due work ([`share_claim`]).
+    pub fn share<T: Ord + Clone>(&self, due: Vec<DueSubscription<T>>) -> Vec<(String, u32)> {
+        share_claim(due, self.in_flight, self.per_subscription, self.limit)
+    }
+}
+
 /// A subscription with due work: its id and its oldest due delivery (microseconds or any
 /// order-preserving instant).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@
 //! PostgreSQL, and SQL written `WHERE enabled` reads the same in both.
 
 pub mod analytics;
+pub mod callbacks;
 pub mod shipments;
 
 use chrono::{DateTime, Utc};

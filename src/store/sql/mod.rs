@@ -14,6 +14,8 @@
 pub mod analytics;
 pub mod inbox;
 pub mod merchants;
+pub mod outbox;
 pub mod shipments;
 pub mod stale;
+pub mod subscriptions;
 pub mod update;
