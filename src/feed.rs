@@ -1,15 +1,16 @@
-//! The DPD Poland event feed, drained on a schedule: events are committed first, and only
+//! Carrier event feeds (DPD Poland's), drained on a schedule: events are committed first, and only
 //! then is the batch acknowledged, so a crash in between re-delivers it and the event
 //! fingerprints absorb the repeat.
 
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use carriers::{CarrierError, CarrierId};
+use carriers::{CarrierError, CarrierId, EventFeed, TrackingSnapshot};
 use tokio::sync::watch;
 
 use crate::app::AppState;
 use crate::ratelimit::Permit;
+use crate::store::StoreError;
 
 /// Events asked for per feed call.
 const FEED_LIMIT: u32 = 200;
@@ -22,7 +23,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         let drained_something = match drain_once(&state).await {
             Ok(n) => n > 0,
             Err(e) => {
-                tracing::warn!(error = %e, "DPD feed drain failed");
+                tracing::warn!(error = %e, "carrier feed drain failed");
                 false
             }
         };
@@ -37,45 +38,59 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Fetches one batch, applies it, and acknowledges it once everything is committed.
-/// Returns the number of parcels in the batch.
-pub async fn drain_once(state: &AppState) -> Result<usize, String> {
-    let Some(dpd) = state.dpd.clone() else {
-        return Ok(0);
-    };
-    if state.limiter.acquire(CarrierId::Dpd).await != Permit::Granted {
+/// Why a feed drain stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// The carrier refused or failed (fetch or acknowledgement).
+    #[error(transparent)]
+    Carrier(#[from] CarrierError),
+    /// Storing the events failed; the unacknowledged batch comes again.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A feed event could not be kept in the inbox.
+    #[error("feed event could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Drains one batch of every carrier feed; returns the number of parcels in the batches.
+pub async fn drain_once(state: &AppState) -> Result<usize, FeedError> {
+    let mut parcels = 0;
+    for carrier in state.registry.all() {
+        if let Some(feed) = carrier.event_feed() {
+            parcels += drain_carrier(state, carrier.id(), feed).await?;
+        }
+    }
+    Ok(parcels)
+}
+
+/// Fetches one batch of a carrier's feed, applies it, and acknowledges it once everything
+/// is committed. Returns the number of parcels in the batch.
+#[tracing::instrument(name = "feed_batch", skip(state, feed), fields(carrier = %carrier))]
+async fn drain_carrier(
+    state: &AppState,
+    carrier: CarrierId,
+    feed: &dyn EventFeed,
+) -> Result<usize, FeedError> {
+    if state.limiter.acquire(carrier).await != Permit::Granted {
         return Ok(0);
     }
-    let batch = dpd
-        .fetch_feed(FEED_LIMIT)
-        .await
-        .map_err(|e| e.to_string())?;
-    let keep_unregistered = state
-        .config
-        .carriers
-        .dpd
-        .adapter
-        .keep_unregistered_feed_events;
+    let batch = feed.fetch_feed(FEED_LIMIT).await?;
+    let keep_unregistered = feed.keep_unregistered();
     for snap in &batch.snapshots {
-        let matched = crate::tracking::apply_pushed(state, snap)
-            .await
-            .map_err(|e| e.to_string())?;
-        if matched == 0 && keep_unregistered {
-            keep_unmatched(state, snap).await?;
-        }
+        apply_one(state, snap, keep_unregistered).await?;
     }
     if let Some(confirm_id) = &batch.confirm_id {
         // Everything is committed. A transient failure of the acknowledgement is retried a
-        // few times here, because giving up makes DPD re-send the whole batch (harmless,
-        // the fingerprints absorb it, but wasteful).
+        // few times here, because giving up makes the carrier re-send the whole batch
+        // (harmless, the fingerprints absorb it, but wasteful).
         let confirm = || async {
-            if state.limiter.acquire(CarrierId::Dpd).await != Permit::Granted {
+            if state.limiter.acquire(carrier).await != Permit::Granted {
                 return Err(CarrierError::RateLimited {
-                    carrier: CarrierId::Dpd,
+                    carrier,
                     retry_after: None,
                 });
             }
-            dpd.confirm_feed(confirm_id).await
+            feed.confirm_feed(confirm_id).await
         };
         confirm
             .retry(
@@ -85,26 +100,39 @@ pub async fn drain_once(state: &AppState) -> Result<usize, String> {
             )
             .sleep(tokio::time::sleep)
             .when(|e: &CarrierError| e.is_retryable())
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     }
     Ok(batch.snapshots.len())
 }
 
+/// Merges one parcel's feed events (or keeps them, unmatched, when config asks to).
+#[tracing::instrument(name = "feed_parcel", skip(state, snap, keep_unregistered),
+    fields(carrier = %snap.carrier, tracking_number = %snap.tracking_number))]
+async fn apply_one(
+    state: &AppState,
+    snap: &TrackingSnapshot,
+    keep_unregistered: bool,
+) -> Result<(), FeedError> {
+    let matched = crate::tracking::apply_pushed(state, snap).await?;
+    if matched == 0 && keep_unregistered {
+        keep_unmatched(state, snap).await?;
+    }
+    Ok(())
+}
+
 /// Keeps an unregistered parcel's events in the inbox (parked, with the reason) so nothing
 /// the carrier told us is lost when config asks to keep them.
-async fn keep_unmatched(state: &AppState, snap: &carriers::TrackingSnapshot) -> Result<(), String> {
-    let body = serde_json::to_vec(snap).map_err(|e| e.to_string())?;
+async fn keep_unmatched(state: &AppState, snap: &TrackingSnapshot) -> Result<(), FeedError> {
+    let body = serde_json::to_vec(snap)?;
     let id = state
         .store
         .inbox_insert(&crate::store::NewInboxItem {
             carrier: snap.carrier,
             body,
-            remote_addr: Some("dpd-feed".into()),
+            remote_addr: Some(format!("{}-feed", snap.carrier)),
             received_at: chrono::Utc::now(),
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     state
         .store
         .inbox_finish(
@@ -112,6 +140,6 @@ async fn keep_unmatched(state: &AppState, snap: &carriers::TrackingSnapshot) -> 
             Some("feed event for an unregistered parcel (kept by config)"),
             chrono::Utc::now(),
         )
-        .await
-        .map_err(|e| e.to_string())
+        .await?;
+    Ok(())
 }

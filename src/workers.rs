@@ -14,7 +14,7 @@ pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()
             state.clone(),
             stop.clone(),
         )));
-        if state.dpd.is_some() {
+        if state.registry.all().any(|c| c.event_feed().is_some()) {
             tasks.push(tokio::spawn(crate::feed::run(state.clone(), stop.clone())));
         }
         tasks.push(tokio::spawn(crate::sweeper::run(

@@ -24,16 +24,6 @@ pub struct Received {
     pub id: i64,
 }
 
-/// The configured secret and source allow-list of a carrier's webhook endpoint.
-fn endpoint(state: &AppState, carrier: CarrierId) -> (&carriers::Secret, &CidrList) {
-    let c = &state.config.carriers;
-    match carrier {
-        CarrierId::Inpost => (&c.inpost.webhook_secret, &c.inpost.allowed_sources),
-        CarrierId::Dhl => (&c.dhl.webhook_secret, &c.dhl.allowed_sources),
-        CarrierId::Dpd => (&c.dpd.webhook_secret, &c.dpd.allowed_sources),
-    }
-}
-
 /// The client address: the peer, or — only when the peer is a trusted proxy — the last
 /// address in `X-Forwarded-For` that is not itself a trusted proxy.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &CidrList) -> IpAddr {
@@ -67,8 +57,9 @@ fn authorize(
     if state.registry.get(id).is_none() {
         return Err(not_found());
     }
-    let (expected, allowed) = endpoint(state, id);
-    if !expected.matches(secret.as_bytes()) {
+    let endpoint = state.config.carriers.endpoint(id).ok_or_else(not_found)?;
+    let allowed = &endpoint.allowed_sources;
+    if !endpoint.webhook_secret.matches(secret.as_bytes()) {
         state.metrics.inc(
             "parcelgate_webhooks_rejected_total",
             &[("carrier", id.as_str()), ("reason", "secret")],

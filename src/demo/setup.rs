@@ -62,7 +62,7 @@ pub fn gateway_config(
     inpost.adapter.base_url = sandbox.to_string();
     inpost.adapter.rate_per_second = 50.0;
     inpost.adapter.timeout_secs = 5;
-    inpost.webhook_secret = Secret::new(shared.inpost_webhook_secret.clone());
+    inpost.endpoint.webhook_secret = Secret::new(shared.inpost_webhook_secret.clone());
     let dhl = &mut c.carriers.dhl;
     dhl.enabled = Some(true);
     dhl.adapter.base_url = sandbox.to_string();
@@ -71,7 +71,7 @@ pub fn gateway_config(
     dhl.adapter.daily_quota = 0;
     dhl.adapter.timeout_secs = 5;
     dhl.adapter.webhook_token = Secret::new(shared.dhl_push_token.clone());
-    dhl.webhook_secret = Secret::new(shared.dhl_webhook_secret.clone());
+    dhl.endpoint.webhook_secret = Secret::new(shared.dhl_webhook_secret.clone());
     let dpd = &mut c.carriers.dpd;
     dpd.enabled = Some(true);
     dpd.adapter.pl.base_url = sandbox.to_string();

@@ -20,10 +20,11 @@ use rand::Rng;
 use tokio::sync::{mpsc, watch, Notify};
 
 use super::schedule::decide;
+use super::sealing::SealError;
 use super::sender::Sender;
 use crate::app::AppState;
 use crate::store::callbacks::{AttemptRecord, NextStep};
-use crate::store::{Delivery, DeliveryAttempt, Subscription};
+use crate::store::{Delivery, DeliveryAttempt, StoreError, Subscription};
 
 /// Most attempts recorded in one transaction.
 const RECORD_BATCH: usize = 1000;
@@ -142,23 +143,40 @@ async fn subscription(
     if let Some(sub) = batch.get(id) {
         return sub.clone();
     }
-    let opened = match state.store.subscription_by_id(id).await {
-        Ok(Some(s)) => state
-            .sealer
-            .as_ref()
-            .map_err(String::clone)
-            .and_then(|sealer| sealer.open_subscription(s).map_err(|e| e.to_string()))
-            .map(Some),
-        Ok(None) => Ok(None),
-        Err(e) => Err(e.to_string()),
-    };
-    let sub = opened
+    let sub = open_subscription(state, id)
+        .await
         .map_err(|e| tracing::error!(error = %e, subscription = id, "subscription unusable"))
         .ok()
         .flatten()
         .map(Arc::new);
     batch.insert(id.to_string(), sub.clone());
     sub
+}
+
+/// Why a claimed delivery's subscription cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum SubscriptionError<'a> {
+    /// It could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configured sealing key is unusable.
+    #[error(transparent)]
+    Key(&'a SealError),
+    /// Its stored secret does not open.
+    #[error(transparent)]
+    Open(#[from] SealError),
+}
+
+/// Reads a subscription and opens its signing secrets (`None`: it was deleted).
+async fn open_subscription<'a>(
+    state: &'a AppState,
+    id: &str,
+) -> Result<Option<Subscription>, SubscriptionError<'a>> {
+    let Some(sub) = state.store.subscription_by_id(id).await? else {
+        return Ok(None);
+    };
+    let sealer = state.sealer.as_ref().map_err(SubscriptionError::Key)?;
+    Ok(Some(sealer.open_subscription(sub)?))
 }
 
 /// Sends one delivery and decides what follows.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use carriers::{CarrierId, Status, TrackingEvent};
+use carriers::{CarrierId, Registry, Status, TrackingEvent};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, Utc};
 use serde::Serialize;
 
@@ -110,8 +110,9 @@ pub struct PublicView {
     pub carrier_name: &'static str,
     /// Tracking number.
     pub tracking_number: String,
-    /// The carrier's own tracking page.
-    pub carrier_url: String,
+    /// The carrier's own tracking page (absent when the carrier is not enabled here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier_url: Option<String>,
     /// The shop's order reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_ref: Option<String>,
@@ -166,29 +167,18 @@ pub fn branding(m: &Merchant) -> Branding {
     }
 }
 
-/// The carrier's own tracking page for a number, in the shopper's language.
-pub fn carrier_url(carrier: CarrierId, number: &str, lang: Lang, dest: Option<&str>) -> String {
-    let n: String = url::form_urlencoded::byte_serialize(number.as_bytes()).collect();
-    match carrier {
-        CarrierId::Inpost => format!("https://inpost.pl/sledzenie-przesylek?number={n}"),
-        CarrierId::Dhl => {
-            let site = match lang {
-                Lang::Pl => "pl-pl",
-                Lang::En => "global-en",
-                Lang::De => "de-de",
-            };
-            format!(
-                "https://www.dhl.com/{site}/home/tracking/tracking-parcel.html?submit=1&tracking-id={n}"
-            )
-        }
-        CarrierId::Dpd if lang == Lang::Pl || dest == Some("PL") => {
-            format!("https://tracktrace.dpd.com.pl/parcelDetails?typ=1&p1={n}")
-        }
-        CarrierId::Dpd => {
-            let loc = if lang == Lang::De { "de_DE" } else { "en_US" };
-            format!("https://tracking.dpd.de/status/{loc}/parcel/{n}")
-        }
-    }
+/// The carrier's own tracking page for a number, in the shopper's language (the adapter
+/// knows it; `None` when the carrier is not enabled here).
+pub fn carrier_url(
+    registry: &Registry,
+    carrier: CarrierId,
+    number: &str,
+    lang: Lang,
+    dest: Option<&str>,
+) -> Option<String> {
+    registry
+        .get(carrier)
+        .and_then(|c| c.public_tracking_url(number, lang.code(), dest))
 }
 
 /// Local wall-clock time of the destination: its country's zone, else the latest event's
@@ -220,7 +210,13 @@ fn dest_local(s: &Shipment, events: &[TrackingEvent]) -> impl Fn(DateTime<Utc>) 
 }
 
 /// Builds the public view.
-pub fn public_view(s: &Shipment, events: &[TrackingEvent], m: &Merchant, lang: Lang) -> PublicView {
+pub fn public_view(
+    s: &Shipment,
+    events: &[TrackingEvent],
+    m: &Merchant,
+    lang: Lang,
+    registry: &Registry,
+) -> PublicView {
     let t = lang.t();
     let fam = family(s.status, &s.substatus);
     let w = words(lang, fam);
@@ -300,7 +296,7 @@ pub fn public_view(s: &Shipment, events: &[TrackingEvent], m: &Merchant, lang: L
         carrier: s.carrier,
         carrier_name: s.carrier.display_name(),
         tracking_number: s.tracking_number.clone(),
-        carrier_url: carrier_url(s.carrier, &s.tracking_number, lang, dest),
+        carrier_url: carrier_url(registry, s.carrier, &s.tracking_number, lang, dest),
         order_ref: s.order_ref.clone(),
         status: s.status,
         substatus: s.substatus.clone(),
@@ -338,7 +334,7 @@ pub async fn page_or_json(
         Ok(Some((data, m))) => {
             let (s, events) = (&data.shipment, &data.events);
             let lang = i18n::choose(qlang, s.language.as_deref(), &headers);
-            let view = public_view(s, events, &m, lang);
+            let view = public_view(s, events, &m, lang, &st.app.registry);
             let origins = &m.settings.allowed_origins;
             if json {
                 embed::json_response(&st.app, &view, origins, &headers)
