@@ -11,10 +11,10 @@ use tokio::sync::Notify;
 use crate::cache::ShipmentCache;
 use crate::config::Config;
 use crate::dispatch::sealing::{SealError, SecretSealer};
-use crate::ingest::Ingest;
+use crate::inbound::ingest::Ingest;
 use crate::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
 use crate::store::{Merchant, Store};
+use crate::workers::ratelimit::RateLimiter;
 
 /// Everything a handler or worker needs. One reference count to clone: axum clones the state
 /// for every extractor and middleware of every request, and cloning each field (a dozen

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
+use crate::api::auth::AuthMerchant;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 
 /// Body of the subscription request.
 #[derive(Debug, Deserialize, ToSchema)]

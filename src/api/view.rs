@@ -5,8 +5,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::engine::progress::{steps, Step};
+use crate::state::AppState;
 use crate::store::{Eta, Shipment};
 
 /// One timeline entry.

@@ -186,9 +186,13 @@ pub async fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
 }
 
 /// Drains DPD's feed every `every` (one journey hour) until stopped.
-async fn drain_feed(state: crate::app::AppState, every: Duration, mut stop: watch::Receiver<bool>) {
+async fn drain_feed(
+    state: crate::state::AppState,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
-        if let Err(e) = crate::feed::drain_once(&state).await {
+        if let Err(e) = crate::workers::feed::drain_once(&state).await {
             tracing::debug!(error = %e, "demo DPD feed drain failed; next hour retries");
         }
         tokio::select! {

@@ -148,12 +148,12 @@ pub async fn create_merchant(
         .create_merchant(name, now)
         .await
         .map_err(|e| DemoError::Setup(e.to_string()))?;
-    let key = crate::auth::generate_key();
+    let key = crate::domain::merchant_rules::generate_key();
     store
         .add_api_key(
             &m.id,
-            &crate::auth::hash_key(&key),
-            &crate::auth::key_display_prefix(&key),
+            &crate::domain::merchant_rules::hash_key(&key),
+            &crate::domain::merchant_rules::key_display_prefix(&key),
             now,
         )
         .await

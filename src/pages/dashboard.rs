@@ -19,8 +19,8 @@ use super::session::{clear_cookie, csrf_ok, same_origin, set_cookie};
 use super::stats::{report, CarrierStats, Report, TRANSIT_BUCKETS};
 use super::svg::{histogram, rate_bars, Series};
 use super::{esc, PagesState};
-use crate::api::webhooks::client_ip;
-use crate::auth::hash_key;
+use crate::domain::merchant_rules::hash_key;
+use crate::inbound::http::client_ip;
 use crate::store::Merchant;
 
 /// Login attempts per client address per [`super::limit::WINDOW`].

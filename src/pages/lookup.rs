@@ -22,8 +22,8 @@ use super::i18n::{self, Lang};
 use super::render::{document, html_response, message_page, theme, BASE_CSS};
 use super::tracking::branding;
 use super::{esc, PagesState};
-use crate::api::shipments::email_hash;
-use crate::api::webhooks::client_ip;
+use crate::domain::merchant_rules::email_hash;
+use crate::inbound::http::client_ip;
 use crate::store::{Merchant, Shipment, ShipmentFilter};
 
 /// Lookups per client address per [`super::limit::WINDOW`].

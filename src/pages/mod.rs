@@ -26,7 +26,7 @@ use axum::Router;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// State of the page routes: the app plus sessions and per-address limits.
 #[derive(Clone)]

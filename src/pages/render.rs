@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::i18n::Lang;
 use super::tracking::PublicView;
 use super::{csp, embed, esc, is_https, secure_headers};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Base styles shared by every page; `--accent` is set per merchant.
 pub const BASE_CSS: &str = "*{box-sizing:border-box}\

@@ -154,12 +154,12 @@ pub fn branding(m: &Merchant) -> Branding {
     let accent_color = s
         .accent_color
         .clone()
-        .filter(|c| crate::api::merchant::valid_color(c))
+        .filter(|c| crate::domain::merchant_rules::valid_color(c))
         .unwrap_or_else(|| "#1f5eff".to_string());
     let logo = s
         .logo_url
         .clone()
-        .filter(|l| crate::api::merchant::valid_logo(l));
+        .filter(|l| crate::domain::merchant_rules::valid_logo(l));
     Branding {
         name,
         accent_color,

@@ -181,12 +181,12 @@ async fn create_merchant(running: &Running, name: &str) -> (String, String) {
     let store = &running.state.store;
     let now = chrono::Utc::now();
     let m = store.create_merchant(name, now).await.unwrap();
-    let key = parcelgate::auth::generate_key();
+    let key = parcelgate::domain::merchant_rules::generate_key();
     store
         .add_api_key(
             &m.id,
-            &parcelgate::auth::hash_key(&key),
-            &parcelgate::auth::key_display_prefix(&key),
+            &parcelgate::domain::merchant_rules::hash_key(&key),
+            &parcelgate::domain::merchant_rules::key_display_prefix(&key),
             now,
         )
         .await

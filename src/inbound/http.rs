@@ -12,9 +12,9 @@ use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::config::CidrList;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 use crate::store::NewInboxItem;
 
 /// Acknowledgement of a stored webhook.
@@ -25,7 +25,8 @@ pub struct Received {
 }
 
 /// The client address: the peer, or — only when the peer is a trusted proxy — the last
-/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. Also used by the pages'
+/// per-address limits.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &CidrList) -> IpAddr {
     if !trusted.contains(peer) {
         return peer;

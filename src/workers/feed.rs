@@ -8,8 +8,9 @@ use backon::{ExponentialBuilder, Retryable};
 use carriers::{CarrierError, CarrierId, EventFeed, TrackingSnapshot};
 use tokio::sync::watch;
 
-use crate::app::AppState;
-use crate::ratelimit::Permit;
+use super::ratelimit::Permit;
+use super::step::{idle, Outcome};
+use crate::state::AppState;
 use crate::store::StoreError;
 
 /// Events asked for per feed call.
@@ -17,23 +18,30 @@ const FEED_LIMIT: u32 = 200;
 /// Retries of a failed acknowledgement before the batch is left to be re-delivered.
 const CONFIRM_RETRIES: usize = 2;
 
-/// Runs until `stop` turns true.
+/// Runs until `stop` turns true: a full batch is followed at once by the next, an empty
+/// one waits `poller.feed_interval_secs`.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let interval = Duration::from_secs(state.config.poller.feed_interval_secs.max(1));
     loop {
-        let drained_something = match drain_once(&state).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "carrier feed drain failed");
-                false
-            }
+        let wait = match tick(&state).await {
+            Outcome::Worked(_) => Duration::from_millis(10),
+            Outcome::Idle => interval,
+            Outcome::Stop => break,
         };
-        let wait = if drained_something {
-            Duration::from_millis(10)
-        } else {
-            Duration::from_secs(state.config.poller.feed_interval_secs.max(1))
-        };
-        if crate::workers::idle(wait, &tokio::sync::Notify::new(), &mut stop).await {
+        if idle(wait, &tokio::sync::Notify::new(), &mut stop).await {
             break;
+        }
+    }
+}
+
+/// One step: drains one batch of every feed.
+pub async fn tick(state: &AppState) -> Outcome {
+    match drain_once(state).await {
+        Ok(0) => Outcome::Idle,
+        Ok(n) => Outcome::Worked(n),
+        Err(e) => {
+            tracing::warn!(error = %e, "carrier feed drain failed");
+            Outcome::Idle
         }
     }
 }

@@ -1,0 +1,3 @@
+//! Rules of the business that every edge shares, free of HTTP and storage.
+
+pub mod merchant_rules;
