@@ -74,11 +74,16 @@ impl<'de> Deserialize<'de> for CidrList {
     }
 }
 
+/// A value that is neither a CIDR block nor an IP address.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a CIDR block or IP address")]
+pub struct CidrError(pub String);
+
 /// Parses `10.0.0.0/8`, or a bare address as a single-host block.
-pub fn parse_cidr(s: &str) -> Result<IpNet, String> {
+pub fn parse_cidr(s: &str) -> Result<IpNet, CidrError> {
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("{s:?} is not a CIDR block or IP address"))
+        .map_err(|_| CidrError(s.to_string()))
 }
 
 /// A carrier's webhook endpoint: the secret path segment and who may post to it. The same

@@ -9,7 +9,7 @@ use carriers::{CarrierId, Secret};
 use rand::RngCore;
 use serde_json::{json, Value};
 
-use super::DemoError;
+use super::error::DemoError;
 use crate::config::{parse_cidr, CidrList, Config};
 use crate::sandbox::{Credentials, Planned};
 
@@ -82,7 +82,7 @@ pub fn gateway_config(
     dpd.adapter.timeout_secs = 5;
     // Loopback callbacks over plain HTTP: for the demo's own receiver only.
     c.callbacks.allow_http = true;
-    let loopback = parse_cidr("127.0.0.0/8").map_err(DemoError::Setup)?;
+    let loopback = parse_cidr("127.0.0.0/8").map_err(|e| DemoError::Setup(e.to_string()))?;
     c.callbacks.allowed_cidrs = CidrList(vec![loopback]);
     Ok(c)
 }

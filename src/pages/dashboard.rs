@@ -13,12 +13,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::{Duration, NaiveDate, Utc};
 
+use super::context::PagesState;
+use super::html::esc;
 use super::i18n::Lang;
 use super::render::{document, html_response, theme, BASE_CSS};
 use super::session::{clear_cookie, csrf_ok, same_origin, set_cookie};
 use super::stats::{report, CarrierStats, Report, TRANSIT_BUCKETS};
 use super::svg::{histogram, rate_bars, Series};
-use super::{esc, PagesState};
 use crate::domain::merchant_rules::hash_key;
 use crate::inbound::http::client_ip;
 use crate::store::Merchant;

@@ -10,8 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::tracking::{valid_token, PublicView};
-use super::{is_https, secure_headers, PagesState};
+use super::context::PagesState;
+use super::html::{is_https, secure_headers};
+use super::view::{valid_token, PublicView};
 use crate::state::AppState;
 
 /// Runs inside the tracking page when it may be framed: reports its height to the parent,

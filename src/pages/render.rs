@@ -5,9 +5,10 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::embed;
+use super::html::{csp, esc, is_https, secure_headers};
 use super::i18n::Lang;
-use super::tracking::PublicView;
-use super::{csp, embed, esc, is_https, secure_headers};
+use super::view::PublicView;
 use crate::state::AppState;
 
 /// Base styles shared by every page; `--accent` is set per merchant.
