@@ -1,134 +1,35 @@
-//! The application: shared state, the router, background workers, and serving with
-//! graceful shutdown.
+//! The application: the router composed from its parts, background workers, and serving
+//! with graceful shutdown.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use carriers::dhl::DhlCarrier;
-use carriers::dpd::DpdCarrier;
-use carriers::inpost::InpostCarrier;
-use carriers::{Carrier, CarrierId, Registry};
-use tokio::sync::{watch, Notify};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::cache::ShipmentCache;
 use crate::config::Config;
-use crate::domain::Merchant;
-use crate::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
-use crate::store::Store;
+use crate::error::{problem_response, ApiError, Problem, PROBLEM_BASE};
+pub use crate::state::{AppState, SharedState};
 
-/// Everything a handler or worker needs. One reference count to clone: axum clones the state
-/// for every extractor and middleware of every request, and cloning each field (a dozen
-/// `Arc`s and three moka caches) cost a tenth of a cached read's CPU.
-#[derive(Clone)]
-pub struct AppState(Arc<SharedState>);
-
-impl std::ops::Deref for AppState {
-    type Target = SharedState;
-
-    fn deref(&self) -> &SharedState {
-        &self.0
-    }
-}
-
-/// The fields of [`AppState`].
-pub struct SharedState {
-    /// Configuration.
-    pub config: Arc<Config>,
-    /// Storage.
-    pub store: Arc<dyn Store>,
-    /// Configured carriers.
-    pub registry: Arc<Registry>,
-    /// The DHL adapter, for push subscriptions.
-    pub dhl: Option<Arc<DhlCarrier>>,
-    /// The DPD adapter, for its event feed.
-    pub dpd: Option<Arc<DpdCarrier>>,
-    /// Cached shipment responses.
-    pub cache: ShipmentCache,
-    /// API key hash → merchant (None cached too, briefly, to blunt key guessing).
-    pub auth_cache: moka::future::Cache<String, Option<Arc<Merchant>>>,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
-    /// Carrier call budgets.
-    pub limiter: Arc<RateLimiter>,
-    /// Last authentication failure per carrier (shown as unhealthy).
-    pub carrier_health: Arc<Mutex<HashMap<CarrierId, String>>>,
-    /// Wakes the poller (a new shipment is due now).
-    pub wake_poller: Arc<Notify>,
-    /// Group-committing webhook writer.
-    pub ingest: crate::ingest::Ingest,
-    /// Wakes the inbox worker (a webhook was stored).
-    pub wake_inbox: Arc<Notify>,
-    /// Seals subscription signing secrets before they are stored, opens them to sign;
-    /// `Err` when the configured key is unusable (then nothing is sealed or signed).
-    pub sealer: Result<crate::dispatch::sealing::SecretSealer, String>,
-}
-
-impl AppState {
-    /// Builds state over an opened store.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
-        let mut registry = Registry::new();
-        let mut limiter = RateLimiter::new(store.clone());
-        let c = &config.carriers;
-        let inpost_on = c.inpost.enabled.unwrap_or(true);
-        if inpost_on {
-            registry.register(Arc::new(InpostCarrier::new(c.inpost.adapter.clone())));
-        }
-        let dhl_on = c.dhl.enabled.unwrap_or(!c.dhl.adapter.api_key.is_empty());
-        let dhl = dhl_on.then(|| Arc::new(DhlCarrier::new(c.dhl.adapter.clone())));
-        if let Some(d) = &dhl {
-            registry.register(d.clone() as Arc<dyn Carrier>);
-        }
-        let dpd_configured =
-            !c.dpd.adapter.pl.login.is_empty() || !c.dpd.adapter.europe.delis_id.is_empty();
-        let dpd_on = c.dpd.enabled.unwrap_or(dpd_configured);
-        let dpd = dpd_on.then(|| Arc::new(DpdCarrier::new(c.dpd.adapter.clone())));
-        if let Some(d) = &dpd {
-            registry.register(d.clone() as Arc<dyn Carrier>);
-        }
-        for carrier in registry.all() {
-            let rl = carrier.capabilities().rate_limit;
-            limiter.configure(carrier.id(), rl.per_second, rl.per_day);
-        }
-        let cache = ShipmentCache::new(config.cache.max_bytes);
-        // Config::load refuses a bad key; a config built in code reports it on use.
-        let sealer = crate::dispatch::sealing::SecretSealer::new(&config.callbacks.secrets_key)
-            .map_err(|e| e.to_string());
-        match &sealer {
-            Ok(s) if !s.is_sealing() => tracing::warn!(
-                "callbacks.secrets_key is not set: subscription signing secrets are stored unsealed"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "subscription secrets cannot be sealed"),
-        }
-        AppState(Arc::new(SharedState {
-            config: Arc::new(config),
-            store: store.clone(),
-            registry: Arc::new(registry),
-            dhl,
-            dpd,
-            cache,
-            auth_cache: moka::future::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(60))
-                .build(),
-            metrics: Arc::new(Metrics::default()),
-            limiter: Arc::new(limiter),
-            carrier_health: Arc::new(Mutex::new(HashMap::new())),
-            wake_poller: Arc::new(Notify::new()),
-            wake_inbox: Arc::new(Notify::new()),
-            ingest: crate::ingest::Ingest::spawn(store),
-            sealer,
-        }))
-    }
-
-    /// The public tracking-page URL of a token.
-    pub fn tracking_url(&self, token: &str) -> String {
-        format!("{}/t/{token}", self.config.public_url.trim_end_matches('/'))
-    }
+/// The whole HTTP surface: the API and the carrier webhooks inside the problem+json layer
+/// (every error a client sees has one shape), the pages outside it (they answer in HTML).
+pub fn router(state: AppState) -> Router {
+    let pages = crate::pages::router(state.clone());
+    crate::api::router()
+        .merge(crate::inbound::router(&state))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(DefaultBodyLimit::max(256 * 1024))
+        .layer(middleware::from_fn(problem_everywhere))
+        .with_state(state)
+        .merge(pages)
 }
 
 /// A running gateway (tests and `serve`).
@@ -160,7 +61,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = AppState::new(config, store);
     let (tx, rx) = watch::channel(false);
     let mut tasks = crate::workers::spawn(&state, rx.clone());
-    let router = crate::api::router(state.clone());
+    let router = router(state.clone());
     let mut server_rx = rx;
     tasks.push(tokio::spawn(async move {
         let result = axum::serve(
@@ -181,5 +82,66 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         state,
         shutdown: tx,
         tasks,
+    })
+}
+
+/// Counts requests by route template and status class (`parcelgate_http_requests_total`).
+async fn count_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    path: Option<axum::extract::MatchedPath>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let resp = next.run(req).await;
+    let route = path.as_ref().map_or("unmatched", |p| p.as_str());
+    let class = match resp.status().as_u16() {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    state.metrics.inc(
+        "parcelgate_http_requests_total",
+        &[("route", route), ("status", class)],
+    );
+    resp
+}
+
+/// Rewrites any error response that is not already problem+json (axum's own rejections:
+/// 405, 413, 415) into one, so clients only ever parse one error shape.
+async fn problem_everywhere(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if status.as_u16() < 400 {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    let (kind, detail) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "this route does not accept that method",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload-too-large", "request body is larger than allowed")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported-media-type", "unsupported Content-Type")
+        }
+        _ => ("http-error", status.canonical_reason().unwrap_or("error")),
+    };
+    problem_response(&Problem {
+        kind: format!("{PROBLEM_BASE}{kind}"),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: detail.to_string(),
+        field: None,
+        retry_after: None,
     })
 }

@@ -3,11 +3,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 
 use carriers::dhl::DhlConfig;
 use carriers::dpd::DpdConfig;
 use carriers::inpost::InpostConfig;
-use carriers::Secret;
+use carriers::{AdapterConfig, Carrier, CarrierId, Registry, Secret};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use ipnet::IpNet;
@@ -73,11 +74,27 @@ impl<'de> Deserialize<'de> for CidrList {
     }
 }
 
+/// A value that is neither a CIDR block nor an IP address.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a CIDR block or IP address")]
+pub struct CidrError(pub String);
+
 /// Parses `10.0.0.0/8`, or a bare address as a single-host block.
-pub fn parse_cidr(s: &str) -> Result<IpNet, String> {
+pub fn parse_cidr(s: &str) -> Result<IpNet, CidrError> {
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("{s:?} is not a CIDR block or IP address"))
+        .map_err(|_| CidrError(s.to_string()))
+}
+
+/// A carrier's webhook endpoint: the secret path segment and who may post to it. The same
+/// keys for every carrier (`carriers.<carrier>.webhook_secret`, `…allowed_sources`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WebhookEndpoint {
+    /// The `{secret}` path segment of this carrier's webhook URL. Webhooks are refused without one.
+    pub webhook_secret: Secret,
+    /// Source addresses allowed to post webhooks (empty: any). InPost sends from 91.216.25.0/24.
+    pub allowed_sources: CidrList,
 }
 
 /// Gateway-side settings of one carrier, next to the adapter's own.
@@ -86,16 +103,41 @@ pub fn parse_cidr(s: &str) -> Result<IpNet, String> {
 pub struct CarrierSection<T> {
     /// Force the adapter on or off; by default it is on when it has what it needs.
     pub enabled: Option<bool>,
-    /// The `{secret}` path segment of this carrier's webhook URL. Webhooks are refused without one.
-    pub webhook_secret: Secret,
-    /// Source addresses allowed to post webhooks (empty: any). InPost sends from 91.216.25.0/24.
-    pub allowed_sources: CidrList,
+    /// The carrier's webhook endpoint (its keys sit directly in the carrier's section).
+    #[serde(flatten)]
+    pub endpoint: WebhookEndpoint,
     /// The adapter's own settings (base URL, credentials, limits).
     #[serde(flatten)]
     pub adapter: T,
 }
 
-/// All carriers.
+/// One carrier's section, whatever its adapter: what the gateway needs to run it.
+pub trait CarrierSettings {
+    /// Which carrier.
+    fn carrier(&self) -> CarrierId;
+    /// Its webhook endpoint.
+    fn endpoint(&self) -> &WebhookEndpoint;
+    /// The adapter, when enabled (forced on, or not forced off and configured).
+    fn build(&self) -> Option<Arc<dyn Carrier>>;
+}
+
+impl<T: AdapterConfig> CarrierSettings for CarrierSection<T> {
+    fn carrier(&self) -> CarrierId {
+        self.adapter.carrier()
+    }
+
+    fn endpoint(&self) -> &WebhookEndpoint {
+        &self.endpoint
+    }
+
+    fn build(&self) -> Option<Arc<dyn Carrier>> {
+        self.enabled
+            .unwrap_or_else(|| self.adapter.configured())
+            .then(|| self.adapter.build())
+    }
+}
+
+/// All carriers. Adding a carrier adds its section here and in [`CarriersConfig::sections`].
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CarriersConfig {
@@ -105,6 +147,31 @@ pub struct CarriersConfig {
     pub dhl: CarrierSection<DhlConfig>,
     /// DPD Poland and Europe.
     pub dpd: CarrierSection<DpdConfig>,
+}
+
+impl CarriersConfig {
+    /// Every carrier's section.
+    pub fn sections(&self) -> [&dyn CarrierSettings; 3] {
+        [&self.inpost, &self.dhl, &self.dpd]
+    }
+
+    /// The registry of enabled adapters. Each adapter builds its own HTTP client, because
+    /// its timeout and headers are its own.
+    pub fn build(&self) -> Registry {
+        let mut registry = Registry::new();
+        for carrier in self.sections().into_iter().filter_map(|s| s.build()) {
+            registry.register(carrier);
+        }
+        registry
+    }
+
+    /// The webhook endpoint settings of a carrier.
+    pub fn endpoint(&self, carrier: CarrierId) -> Option<&WebhookEndpoint> {
+        self.sections()
+            .into_iter()
+            .find(|s| s.carrier() == carrier)
+            .map(|s| s.endpoint())
+    }
 }
 
 /// The background poller.
@@ -344,12 +411,12 @@ impl Config {
             (
                 "inpost",
                 &self.carriers.inpost.adapter.base_url,
-                &self.carriers.inpost.webhook_secret,
+                &self.carriers.inpost.endpoint.webhook_secret,
             ),
             (
                 "dhl",
                 &self.carriers.dhl.adapter.base_url,
-                &self.carriers.dhl.webhook_secret,
+                &self.carriers.dhl.endpoint.webhook_secret,
             ),
         ] {
             url::Url::parse(base).map_err(|e| {
@@ -436,5 +503,56 @@ mod tests {
             e.to_string().contains("callbacks.secrets_key") && e.to_string().contains("5 bytes"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn webhook_endpoints_keep_their_keys_and_are_found_by_carrier() {
+        let toml = "[carriers.inpost]\nwebhook_secret = \"inpost-secret-0123456789\"\n\
+                    allowed_sources = \"91.216.25.0/24\"\n\
+                    [carriers.dpd]\nwebhook_secret = \"dpd-secret-0123456789\"\n";
+        let fig = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
+        let c = Config::from_figment(fig).unwrap();
+        let inpost = c.carriers.endpoint(CarrierId::Inpost).unwrap();
+        assert!(inpost.webhook_secret.matches(b"inpost-secret-0123456789"));
+        assert!(inpost
+            .allowed_sources
+            .contains("91.216.25.7".parse().unwrap()));
+        let dpd = c.carriers.endpoint(CarrierId::Dpd).unwrap();
+        assert!(dpd.webhook_secret.matches(b"dpd-secret-0123456789"));
+        assert!(c
+            .carriers
+            .endpoint(CarrierId::Dhl)
+            .unwrap()
+            .webhook_secret
+            .is_empty());
+        let registry = c.carriers.build();
+        let ids: Vec<_> = registry.all().map(|a| a.id()).collect();
+        assert_eq!(
+            ids,
+            [CarrierId::Inpost],
+            "only InPost runs without credentials"
+        );
+    }
+
+    #[test]
+    fn webhook_endpoints_read_their_environment_names() {
+        // The real loader's provider, under a prefix of this test's own.
+        std::env::set_var(
+            "PGEDGESTEST_CARRIERS__INPOST__WEBHOOK_SECRET",
+            "env-secret-0123456789",
+        );
+        std::env::set_var(
+            "PGEDGESTEST_CARRIERS__INPOST__ALLOWED_SOURCES",
+            "10.0.0.0/8, 91.216.25.0/24",
+        );
+        let fig = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Env::prefixed("PGEDGESTEST_").split("__"));
+        let c = Config::from_figment(fig).unwrap();
+        let inpost = &c.carriers.inpost.endpoint;
+        assert!(inpost.webhook_secret.matches(b"env-secret-0123456789"));
+        assert!(inpost.allowed_sources.contains("10.1.2.3".parse().unwrap()));
+        assert!(inpost
+            .allowed_sources
+            .contains("91.216.25.9".parse().unwrap()));
     }
 }

@@ -45,12 +45,12 @@ pub async fn merchant_with_key(store: &Arc<dyn Store>) -> (String, String) {
         .create_merchant("Benchmark Shop", now)
         .await
         .expect("create merchant");
-    let key = parcelgate::auth::generate_key();
+    let key = parcelgate::domain::merchant_rules::generate_key();
     store
         .add_api_key(
             &m.id,
-            &parcelgate::auth::hash_key(&key),
-            &parcelgate::auth::key_display_prefix(&key),
+            &parcelgate::domain::merchant_rules::hash_key(&key),
+            &parcelgate::domain::merchant_rules::key_display_prefix(&key),
             now,
         )
         .await

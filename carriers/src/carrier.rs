@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use crate::capability::{EventFeed, PushSubscriptions};
 use crate::error::CarrierError;
 use crate::model::TrackingSnapshot;
 
-/// Which carrier. Adding a carrier adds a variant here, a folder, a config variant and fixtures.
+/// Which carrier. Adding a carrier adds a variant here, a folder, a config section and fixtures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum CarrierId {
@@ -190,5 +191,26 @@ pub trait Carrier: Send + Sync {
     /// Time after which an unanswered call counts as timed out.
     fn timeout(&self) -> Duration {
         Duration::from_secs(20)
+    }
+
+    /// The carrier's account-wide event feed, if it has one (DPD Poland).
+    fn event_feed(&self) -> Option<&dyn EventFeed> {
+        None
+    }
+
+    /// Push subscriptions the gateway can set up at the carrier, if any (DHL Unified Push).
+    fn push_subscriptions(&self) -> Option<&dyn PushSubscriptions> {
+        None
+    }
+
+    /// The carrier's own public tracking page for a number, in `lang` (`pl`, `en`, `de`)
+    /// and for a parcel going to `destination_country` (ISO alpha-2), if it has one.
+    fn public_tracking_url(
+        &self,
+        _tracking_number: &str,
+        _lang: &str,
+        _destination_country: Option<&str>,
+    ) -> Option<String> {
+        None
     }
 }

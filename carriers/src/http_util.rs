@@ -145,6 +145,22 @@ pub fn body_snippet(body: &[u8]) -> String {
     t.chars().take(300).collect()
 }
 
+/// Encodes a value for a URL query (`application/x-www-form-urlencoded`: letters, digits
+/// and `*-._` stay, a space becomes `+`, every other byte is `%XX`).
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +178,11 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn form_encoding_matches_the_url_crate() {
+        assert_eq!(form_encode("JJD 0001/ä&x=1"), "JJD+0001%2F%C3%A4%26x%3D1");
+        assert_eq!(form_encode("a*b-c.d_e"), "a*b-c.d_e");
     }
 }

@@ -4,6 +4,7 @@
 //! (`dhl/`, `dpd/`, `inpost/`) split into wire types, an auditable mapping table,
 //! tracking-number detection and the client.
 
+pub mod capability;
 pub mod carrier;
 pub mod dhl;
 pub mod dpd;
@@ -16,6 +17,9 @@ pub mod registry;
 pub mod secret;
 pub mod time;
 
+pub use capability::{
+    EventFeed, FeedBatch, PushSubscription, PushSubscriptionRequest, PushSubscriptions, PushTarget,
+};
 pub use carrier::{
     Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome,
     TrackRequest, WebhookPayload,
@@ -25,5 +29,5 @@ pub use model::{
     EtaWindow, Location, Mapped, PickupPoint, ProofOfDelivery, ShipmentDetails, Status,
     TrackingEvent, TrackingSnapshot, TzSource,
 };
-pub use registry::Registry;
+pub use registry::{AdapterConfig, Registry};
 pub use secret::Secret;

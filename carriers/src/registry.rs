@@ -5,6 +5,20 @@ use std::sync::Arc;
 
 use crate::carrier::{Carrier, CarrierId, Detection};
 
+/// An adapter's own settings, from which the gateway builds the adapter. Each carrier's
+/// config type implements it in the carrier's folder.
+pub trait AdapterConfig {
+    /// Which carrier these settings are for.
+    fn carrier(&self) -> CarrierId;
+
+    /// Whether the settings hold what the adapter needs to run (credentials); decides
+    /// whether it runs when the gateway's config does not force it on or off.
+    fn configured(&self) -> bool;
+
+    /// Builds the adapter (and its HTTP client, with the adapter's own timeout).
+    fn build(&self) -> Arc<dyn Carrier>;
+}
+
 /// The configured adapters, by id.
 #[derive(Clone, Default)]
 pub struct Registry {

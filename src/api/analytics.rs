@@ -10,9 +10,9 @@ use utoipa::{IntoParams, OpenApi};
 
 use super::extract::ApiQuery;
 use crate::analytics::{carrier_report, to_csv, CarrierReport, CarrierStats, GroupBy, Range};
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
+use crate::api::auth::AuthMerchant;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 
 /// Longest range one report may cover.
 pub const MAX_RANGE_DAYS: i64 = 400;
@@ -136,7 +136,7 @@ pub async fn carriers(
     Ok(axum::Json(report).into_response())
 }
 
-/// The analytics routes' OpenAPI document (merged through `api::extra_docs`).
+/// The analytics routes' OpenAPI document (merged through `api::docs::extra_docs`).
 #[derive(OpenApi)]
 #[openapi(
     paths(carriers),

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
+use crate::api::auth::AuthMerchant;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::ratelimit::QuotaUse;
+use crate::state::AppState;
+use crate::workers::ratelimit::QuotaUse;
 
 /// One configured carrier.
 #[derive(Debug, Serialize, ToSchema)]

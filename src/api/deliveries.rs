@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
+use crate::api::auth::AuthMerchant;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 use crate::store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryState, Subscription};
 
 /// Longest replay range.

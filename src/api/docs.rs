@@ -5,7 +5,8 @@ use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{carriers, shipments, system, webhooks};
+use super::{carriers, shipments, system};
+use crate::inbound::http as webhooks;
 
 struct BearerAuth;
 
@@ -33,10 +34,19 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// OpenAPI documents of route groups that describe themselves (merged into [`document`]).
+pub fn extra_docs() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        <super::analytics::AnalyticsDoc as utoipa::OpenApi>::openapi(),
+        <super::merchant::MerchantDoc as utoipa::OpenApi>::openapi(),
+        <super::subscriptions::SubscriptionsDoc as utoipa::OpenApi>::openapi(),
+    ]
+}
+
 /// The OpenAPI document with every extension's paths merged in.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    for extra in super::extra_docs() {
+    for extra in extra_docs() {
         doc.merge(extra);
     }
     doc

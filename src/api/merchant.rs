@@ -11,59 +11,12 @@ use rand::RngCore;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use super::auth::AuthMerchant;
 use super::extract::ApiJson;
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
-use crate::domain::MerchantSettings;
+use crate::domain::merchant_rules::{normalize_origin, valid_color, valid_logo, MAX_ORIGINS};
 use crate::error::{ApiError, ApiResult, Problem};
-
-/// Largest logo accepted, as a `data:` URL.
-pub const MAX_LOGO_BYTES: usize = 48 * 1024;
-/// Most embedding origins per merchant.
-pub const MAX_ORIGINS: usize = 20;
-
-/// Whether a colour is `#rrggbb`.
-pub fn valid_color(c: &str) -> bool {
-    c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Whether a logo is a base64 `data:` image URL of an allowed type and size.
-pub fn valid_logo(l: &str) -> bool {
-    const TYPES: [&str; 5] = ["png", "jpeg", "gif", "webp", "svg+xml"];
-    if l.len() > MAX_LOGO_BYTES {
-        return false;
-    }
-    let Some(rest) = l.strip_prefix("data:image/") else {
-        return false;
-    };
-    let Some((kind, data)) = rest.split_once(";base64,") else {
-        return false;
-    };
-    TYPES.contains(&kind)
-        && base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .is_ok()
-}
-
-/// The canonical origin (`scheme://host[:port]`) of an embedding origin, or None when it is
-/// not acceptable: HTTPS, or HTTP on a loopback host (local development).
-pub fn normalize_origin(o: &str) -> Option<String> {
-    let u = url::Url::parse(o.trim()).ok()?;
-    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
-        return None;
-    }
-    if u.path() != "/" || u.fragment().is_some() {
-        return None;
-    }
-    let loopback = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match u.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return None,
-    }
-    let origin = u.origin().ascii_serialization();
-    (origin != "null").then_some(origin)
-}
+use crate::state::AppState;
+use crate::store::MerchantSettings;
 
 /// The merchant as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -253,44 +206,3 @@ pub async fn revoke_token(
     components(schemas(MerchantView, SettingsPatch, TokenView))
 )]
 pub struct MerchantDoc;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_normalized_or_refused() {
-        assert_eq!(
-            normalize_origin("https://Shop.Example/").as_deref(),
-            Some("https://shop.example")
-        );
-        assert_eq!(
-            normalize_origin("https://shop.example:8443").as_deref(),
-            Some("https://shop.example:8443")
-        );
-        assert_eq!(
-            normalize_origin("http://127.0.0.1:3000").as_deref(),
-            Some("http://127.0.0.1:3000")
-        );
-        for bad in [
-            "http://shop.example",
-            "https://shop.example/path",
-            "*",
-            "https://a.example; script-src *",
-            "https://u:p@shop.example",
-            "javascript:alert(1)",
-            "https://shop.example?x=1",
-        ] {
-            assert_eq!(normalize_origin(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn logos_and_colours() {
-        assert!(valid_color("#a1b2c3") && !valid_color("red") && !valid_color("#a1b2c3;"));
-        assert!(valid_logo("data:image/png;base64,iVBORw0KGgo="));
-        assert!(!valid_logo("https://cdn.example/logo.png"));
-        assert!(!valid_logo("data:text/html;base64,PHNjcmlwdD4="));
-        assert!(!valid_logo("data:image/png;base64,\"><script>"));
-    }
-}

@@ -8,16 +8,16 @@ use carriers::registry::normalize_number;
 use carriers::{CarrierId, Status};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery};
 use super::view::{shipment_summary, shipment_view, ShipmentSummary, ShipmentView};
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
+use crate::api::auth::AuthMerchant;
 use crate::cache::Lookup;
-use crate::domain::{NewShipment, ShipmentFilter};
+use crate::domain::merchant_rules::email_hash;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+use crate::store::{NewShipment, ShipmentFilter};
 
 /// Body of `POST /v1/shipments`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,11 +63,6 @@ fn short_text(field: &str, v: Option<String>, max: usize) -> ApiResult<Option<St
         ),
         other => Ok(other),
     }
-}
-
-/// SHA-256 of the trimmed, lower-cased e-mail.
-pub fn email_hash(email: &str) -> String {
-    hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
 }
 
 /// Checks the body and resolves the carrier.
@@ -363,7 +358,7 @@ pub async fn refresh(
         state.registry.get(shipment.carrier),
         shipment.last_polled_at,
     ) {
-        let gap = crate::poller::min_poll_gap(carrier.as_ref());
+        let gap = crate::workers::poller::min_poll_gap(carrier.as_ref());
         let since = (chrono::Utc::now() - last).to_std().unwrap_or_default();
         if since < gap {
             return Err(ApiError::RateLimited {
@@ -371,7 +366,7 @@ pub async fn refresh(
             });
         }
     }
-    crate::poller::poll_one(&state, &shipment).await?;
+    crate::workers::poller::poll_one(&state, &shipment).await?;
     let shipment = state
         .store
         .shipment(&m.id, &id)

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use crate::app::AppState;
-use crate::auth::AuthMerchant;
+use crate::api::auth::AuthMerchant;
 use crate::dispatch::payload::{EVENT_TYPES, STATUS_CHANGED};
 use crate::dispatch::signing::generate_secret;
 use crate::dispatch::ssrf::Policy;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 use crate::store::{NewSubscription, Subscription, SubscriptionPatch};
 
 /// How long the previous secret keeps signing after a rotation.
@@ -365,7 +365,7 @@ pub async fn rotate_secret(
     Ok(axum::Json(SubscriptionView::with_secret(&sub, secret)))
 }
 
-/// The OpenAPI description of callbacks (merged by `api::extra_docs`).
+/// The OpenAPI description of callbacks (merged by `api::docs::extra_docs`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(

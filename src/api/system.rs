@@ -6,8 +6,8 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 
 /// Health answer.
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,9 +5,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
-use crate::domain::{Eta, Shipment};
 use crate::engine::progress::{steps, Step};
+use crate::state::AppState;
+use crate::store::{Eta, Shipment};
 
 /// One timeline entry.
 #[derive(Debug, Serialize, ToSchema)]

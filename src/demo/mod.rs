@@ -7,6 +7,7 @@
 //! push: InPost webhooks, DHL Unified Push, and DPD's feed, which the demo drains once per
 //! journey hour (the gateway's own feed worker drains it every minute).
 
+pub mod error;
 pub mod receiver;
 pub mod setup;
 
@@ -20,22 +21,9 @@ use tokio::task::JoinHandle;
 
 use crate::app::Running;
 use crate::sandbox::{demo_fleet, Credentials, Journey, Knobs, Sandbox, SandboxConfig};
+pub use error::DemoError;
 use receiver::Receiver;
 use setup::{Api, Shared};
-
-/// Why the demo could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum DemoError {
-    /// Preparing files, ports or config failed.
-    #[error("demo setup: {0}")]
-    Setup(String),
-    /// The sandbox refused to start.
-    #[error(transparent)]
-    Sandbox(#[from] crate::sandbox::SandboxError),
-    /// A call to the gateway's API failed.
-    #[error("demo API call: {0}")]
-    Api(String),
-}
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -186,9 +174,13 @@ pub async fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
 }
 
 /// Drains DPD's feed every `every` (one journey hour) until stopped.
-async fn drain_feed(state: crate::app::AppState, every: Duration, mut stop: watch::Receiver<bool>) {
+async fn drain_feed(
+    state: crate::state::AppState,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
-        if let Err(e) = crate::feed::drain_once(&state).await {
+        if let Err(e) = crate::workers::feed::drain_once(&state).await {
             tracing::debug!(error = %e, "demo DPD feed drain failed; next hour retries");
         }
         tokio::select! {

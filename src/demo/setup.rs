@@ -9,7 +9,7 @@ use carriers::{CarrierId, Secret};
 use rand::RngCore;
 use serde_json::{json, Value};
 
-use super::DemoError;
+use super::error::DemoError;
 use crate::config::{parse_cidr, CidrList, Config};
 use crate::sandbox::{Credentials, Planned};
 
@@ -62,7 +62,7 @@ pub fn gateway_config(
     inpost.adapter.base_url = sandbox.to_string();
     inpost.adapter.rate_per_second = 50.0;
     inpost.adapter.timeout_secs = 5;
-    inpost.webhook_secret = Secret::new(shared.inpost_webhook_secret.clone());
+    inpost.endpoint.webhook_secret = Secret::new(shared.inpost_webhook_secret.clone());
     let dhl = &mut c.carriers.dhl;
     dhl.enabled = Some(true);
     dhl.adapter.base_url = sandbox.to_string();
@@ -71,7 +71,7 @@ pub fn gateway_config(
     dhl.adapter.daily_quota = 0;
     dhl.adapter.timeout_secs = 5;
     dhl.adapter.webhook_token = Secret::new(shared.dhl_push_token.clone());
-    dhl.webhook_secret = Secret::new(shared.dhl_webhook_secret.clone());
+    dhl.endpoint.webhook_secret = Secret::new(shared.dhl_webhook_secret.clone());
     let dpd = &mut c.carriers.dpd;
     dpd.enabled = Some(true);
     dpd.adapter.pl.base_url = sandbox.to_string();
@@ -82,7 +82,7 @@ pub fn gateway_config(
     dpd.adapter.timeout_secs = 5;
     // Loopback callbacks over plain HTTP: for the demo's own receiver only.
     c.callbacks.allow_http = true;
-    let loopback = parse_cidr("127.0.0.0/8").map_err(DemoError::Setup)?;
+    let loopback = parse_cidr("127.0.0.0/8").map_err(|e| DemoError::Setup(e.to_string()))?;
     c.callbacks.allowed_cidrs = CidrList(vec![loopback]);
     Ok(c)
 }
@@ -148,12 +148,12 @@ pub async fn create_merchant(
         .create_merchant(name, now)
         .await
         .map_err(|e| DemoError::Setup(e.to_string()))?;
-    let key = crate::auth::generate_key();
+    let key = crate::domain::merchant_rules::generate_key();
     store
         .add_api_key(
             &m.id,
-            &crate::auth::hash_key(&key),
-            &crate::auth::key_display_prefix(&key),
+            &crate::domain::merchant_rules::hash_key(&key),
+            &crate::domain::merchant_rules::key_display_prefix(&key),
             now,
         )
         .await

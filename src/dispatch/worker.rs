@@ -19,11 +19,15 @@ use chrono::Utc;
 use rand::Rng;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::config::CallbacksConfig;
+use crate::workers::step::{idle, Outcome};
+
 use super::schedule::decide;
+use super::sealing::SealError;
 use super::sender::Sender;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::callbacks::{AttemptRecord, NextStep};
-use crate::store::{Delivery, DeliveryAttempt, Subscription};
+use crate::store::{Delivery, DeliveryAttempt, StoreError, Subscription};
 
 /// Most attempts recorded in one transaction.
 const RECORD_BATCH: usize = 1000;
@@ -81,56 +85,92 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let (tx, rx) = mpsc::unbounded_channel::<AttemptRecord>();
     let recorder = tokio::spawn(record_loop(state.clone(), rx, in_flight.clone()));
     let poll = Duration::from_millis(cfg.poll_interval_ms.max(10));
-    let lease = chrono::Duration::seconds(i64::try_from(cfg.lease_secs).unwrap_or(60));
-    let schedule = Arc::new(cfg.retry_schedule_ms.clone());
+    let worker = Deliverer {
+        lease: chrono::Duration::seconds(i64::try_from(cfg.lease_secs).unwrap_or(60)),
+        schedule: Arc::new(cfg.retry_schedule_ms.clone()),
+        cfg,
+        state,
+        sender,
+        in_flight,
+        tx,
+    };
     loop {
         if *stop.borrow() {
             break;
         }
-        let (total, busy) = in_flight.snapshot();
-        let capacity = cfg.concurrency.saturating_sub(total).min(cfg.batch);
-        let claimed = if capacity == 0 {
-            Vec::new()
-        } else {
-            let now = Utc::now();
-            state
-                .store
-                .claim_deliveries(
-                    now,
-                    now + lease,
-                    capacity,
-                    cfg.per_endpoint_concurrency,
-                    &busy,
-                )
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "claiming callback deliveries failed");
-                    Vec::new()
-                })
-        };
-        if claimed.is_empty() {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = in_flight.freed.notified() => {}
-                _ = stop.changed() => {}
+        match worker.tick().await {
+            Outcome::Worked(_) => {}
+            // Woken early when an in-flight slot is freed.
+            Outcome::Idle => {
+                if idle(poll, &worker.in_flight.freed, &mut stop).await {
+                    break;
+                }
             }
-            continue;
+            Outcome::Stop => break,
         }
+    }
+    drop(worker);
+    let _ = recorder.await;
+}
+
+/// The claim side of the worker: what each step needs.
+struct Deliverer {
+    state: AppState,
+    cfg: CallbacksConfig,
+    sender: Sender,
+    in_flight: Arc<InFlight>,
+    tx: mpsc::UnboundedSender<AttemptRecord>,
+    lease: chrono::Duration,
+    schedule: Arc<Vec<u64>>,
+}
+
+impl Deliverer {
+    /// One step: claims as many due deliveries as there is capacity for and starts them.
+    async fn tick(&self) -> Outcome {
+        let (total, busy) = self.in_flight.snapshot();
+        let capacity = self
+            .cfg
+            .concurrency
+            .saturating_sub(total)
+            .min(self.cfg.batch);
+        if capacity == 0 {
+            return Outcome::Idle;
+        }
+        let now = Utc::now();
+        let claimed = self
+            .state
+            .store
+            .claim_deliveries(
+                now,
+                now + self.lease,
+                capacity,
+                self.cfg.per_endpoint_concurrency,
+                &busy,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "claiming callback deliveries failed");
+                Vec::new()
+            });
+        if claimed.is_empty() {
+            return Outcome::Idle;
+        }
+        let count = claimed.len();
         // Read fresh for every batch: a rotated secret or a new URL applies at once.
         let mut subs: HashMap<String, Option<Arc<Subscription>>> = HashMap::new();
         for d in claimed {
-            in_flight.add(&d.subscription_id);
-            let sub = subscription(&state, &mut subs, &d.subscription_id).await;
-            let (sender, tx, schedule) = (sender.clone(), tx.clone(), schedule.clone());
+            self.in_flight.add(&d.subscription_id);
+            let sub = subscription(&self.state, &mut subs, &d.subscription_id).await;
+            let (sender, tx, schedule) =
+                (self.sender.clone(), self.tx.clone(), self.schedule.clone());
             tokio::spawn(async move {
                 let record = attempt(&sender, d, sub, &schedule).await;
                 // The recorder outlives every sender clone; a send error means shutdown raced.
                 let _ = tx.send(record);
             });
         }
+        Outcome::Worked(count)
     }
-    drop(tx);
-    let _ = recorder.await;
 }
 
 /// A subscription, read once per claimed batch.
@@ -142,17 +182,8 @@ async fn subscription(
     if let Some(sub) = batch.get(id) {
         return sub.clone();
     }
-    let opened = match state.store.subscription_by_id(id).await {
-        Ok(Some(s)) => state
-            .sealer
-            .as_ref()
-            .map_err(String::clone)
-            .and_then(|sealer| sealer.open_subscription(s).map_err(|e| e.to_string()))
-            .map(Some),
-        Ok(None) => Ok(None),
-        Err(e) => Err(e.to_string()),
-    };
-    let sub = opened
+    let sub = open_subscription(state, id)
+        .await
         .map_err(|e| tracing::error!(error = %e, subscription = id, "subscription unusable"))
         .ok()
         .flatten()
@@ -161,7 +192,35 @@ async fn subscription(
     sub
 }
 
+/// Why a claimed delivery's subscription cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum SubscriptionError<'a> {
+    /// It could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configured sealing key is unusable.
+    #[error(transparent)]
+    Key(&'a SealError),
+    /// Its stored secret does not open.
+    #[error(transparent)]
+    Open(#[from] SealError),
+}
+
+/// Reads a subscription and opens its signing secrets (`None`: it was deleted).
+async fn open_subscription<'a>(
+    state: &'a AppState,
+    id: &str,
+) -> Result<Option<Subscription>, SubscriptionError<'a>> {
+    let Some(sub) = state.store.subscription_by_id(id).await? else {
+        return Ok(None);
+    };
+    let sealer = state.sealer.as_ref().map_err(SubscriptionError::Key)?;
+    Ok(Some(sealer.open_subscription(sub)?))
+}
+
 /// Sends one delivery and decides what follows.
+#[tracing::instrument(name = "delivery", skip_all,
+    fields(delivery = %d.id, subscription = %d.subscription_id, shipment_id = %d.shipment_id))]
 async fn attempt(
     sender: &Sender,
     d: Delivery,

@@ -1,5 +1,6 @@
-//! The types every layer shares: shipments, merchants, ETAs, lanes and their history,
-//! analytics facts, report shapes and rollup planning, callback bodies. Depends on `carriers`
+//! The types and rules every layer shares: shipments, merchants (and their validation and
+//! key hashing), ETAs, lanes and their history, analytics facts, report shapes and rollup
+//! planning, outbox planning, callback bodies. Depends on `carriers`
 //! only; the engine, store, tracking pipeline and edges all build on it.
 
 pub mod buckets;
@@ -7,6 +8,7 @@ pub mod callback;
 pub mod facts;
 pub mod lane;
 pub mod merchant;
+pub mod merchant_rules;
 pub mod outbox;
 pub mod percentile;
 pub mod report;

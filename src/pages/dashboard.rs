@@ -13,15 +13,16 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::{Duration, NaiveDate, Utc};
 
+use super::context::PagesState;
+use super::html::esc;
 use super::i18n::Lang;
 use super::render::{document, html_response, theme, BASE_CSS};
 use super::session::{clear_cookie, csrf_ok, same_origin, set_cookie};
 use super::stats::{report, CarrierStats, Report, TRANSIT_BUCKETS};
 use super::svg::{histogram, rate_bars, Series};
-use super::{esc, PagesState};
-use crate::api::webhooks::client_ip;
-use crate::auth::hash_key;
-use crate::domain::Merchant;
+use crate::domain::merchant_rules::hash_key;
+use crate::inbound::http::client_ip;
+use crate::store::Merchant;
 
 /// Login attempts per client address per [`super::limit::WINDOW`].
 pub const LOGINS_PER_WINDOW: u32 = 20;

@@ -10,9 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::tracking::{valid_token, PublicView};
-use super::{is_https, secure_headers, PagesState};
-use crate::app::AppState;
+use super::context::PagesState;
+use super::html::{is_https, secure_headers};
+use super::view::{valid_token, PublicView};
+use crate::state::AppState;
 
 /// Runs inside the tracking page when it may be framed: reports its height to the parent,
 /// addressed to each allowed origin in turn (the browser delivers only to the real one).
@@ -42,7 +43,7 @@ pub fn frame_ancestors(origins: &[String]) -> String {
     let ok: Vec<&str> = origins
         .iter()
         .map(String::as_str)
-        .filter(|o| crate::api::merchant::normalize_origin(o).as_deref() == Some(*o))
+        .filter(|o| crate::domain::merchant_rules::normalize_origin(o).as_deref() == Some(*o))
         .collect();
     if ok.is_empty() {
         "'none'".to_string()

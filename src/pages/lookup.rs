@@ -17,14 +17,15 @@ use axum::response::Response;
 use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
+use super::context::PagesState;
 use super::explain::{family, words};
+use super::html::esc;
 use super::i18n::{self, Lang};
 use super::render::{document, html_response, message_page, theme, BASE_CSS};
-use super::tracking::branding;
-use super::{esc, PagesState};
-use crate::api::shipments::email_hash;
-use crate::api::webhooks::client_ip;
-use crate::domain::{Merchant, Shipment, ShipmentFilter};
+use super::view::branding;
+use crate::domain::merchant_rules::email_hash;
+use crate::inbound::http::client_ip;
+use crate::store::{Merchant, Shipment, ShipmentFilter};
 
 /// Lookups per client address per [`super::limit::WINDOW`].
 pub const ATTEMPTS_PER_WINDOW: u32 = 10;

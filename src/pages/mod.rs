@@ -3,11 +3,13 @@
 //!
 //! These routes are merged outside the API's problem+json layer: their errors are HTML pages
 //! (a shopper never sees JSON), except `/t/{token}.json`, which answers in JSON.
-//! Every response here carries strict security headers built by [`secure_headers`].
+//! Every response here carries strict security headers built by [`html::secure_headers`].
 
+pub mod context;
 pub mod dashboard;
 pub mod embed;
 pub mod explain;
+pub mod html;
 pub mod i18n;
 pub mod limit;
 pub mod lookup;
@@ -16,30 +18,16 @@ pub mod session;
 pub mod stats;
 pub mod svg;
 pub mod tracking;
+pub mod view;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use base64::Engine;
-use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
-
-/// State of the page routes: the app plus sessions and per-address limits.
-#[derive(Clone)]
-pub struct PagesState {
-    /// The gateway.
-    pub app: AppState,
-    /// Dashboard sessions (server-side).
-    pub sessions: session::Sessions,
-    /// Order lookups per client address.
-    pub lookup_limit: Arc<limit::IpLimiter>,
-    /// Dashboard login attempts per client address.
-    pub login_limit: Arc<limit::IpLimiter>,
-}
+use crate::state::AppState;
+use context::PagesState;
 
 /// The page routes, with their own state (merged into the API router).
 pub fn router(app: AppState) -> Router {
@@ -64,73 +52,4 @@ pub fn router(app: AppState) -> Router {
         .route("/dashboard/logout", post(dashboard::logout))
         .layer(DefaultBodyLimit::max(16 * 1024))
         .with_state(state)
-}
-
-/// Escapes text for HTML element content and double- or single-quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// `'sha256-…'` CSP source of an inline script or style.
-pub fn csp_hash(content: &str) -> String {
-    let digest = Sha256::digest(content.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
-}
-
-/// A Content-Security-Policy allowing only the given inline style and script (by hash),
-/// `data:` images, forms to this origin, and framing by `frame_ancestors`.
-pub fn csp(style: &str, script: Option<&str>, frame_ancestors: &str) -> String {
-    let script_src = script.map_or_else(|| "'none'".to_string(), csp_hash);
-    format!(
-        "default-src 'none'; style-src {}; script-src {script_src}; img-src data:; \
-         form-action 'self'; base-uri 'none'; frame-ancestors {frame_ancestors}",
-        csp_hash(style)
-    )
-}
-
-/// Headers every page response carries: CSP, no sniffing, no referrer (the URL holds the
-/// token), no caching, no powerful features, and HSTS when served over HTTPS.
-pub fn secure_headers(headers: &mut HeaderMap, csp_value: &str, https: bool) {
-    let mut set = |name: header::HeaderName, value: &str| {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            headers.insert(name, v);
-        }
-    };
-    set(header::CONTENT_SECURITY_POLICY, csp_value);
-    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(header::REFERRER_POLICY, "no-referrer");
-    set(header::CACHE_CONTROL, "no-store");
-    set(
-        header::HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
-    );
-    set(
-        header::HeaderName::from_static("cross-origin-resource-policy"),
-        "same-origin",
-    );
-    if https {
-        set(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        );
-    }
-}
-
-/// Whether the gateway is published over HTTPS (from `public_url`).
-pub fn is_https(app: &AppState) -> bool {
-    app.config.public_url.starts_with("https://")
 }

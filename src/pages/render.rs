@@ -5,10 +5,11 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::embed;
+use super::html::{csp, esc, is_https, secure_headers};
 use super::i18n::Lang;
-use super::tracking::PublicView;
-use super::{csp, embed, esc, is_https, secure_headers};
-use crate::app::AppState;
+use super::view::PublicView;
+use crate::state::AppState;
 
 /// Base styles shared by every page; `--accent` is set per merchant.
 pub const BASE_CSS: &str = "*{box-sizing:border-box}\
@@ -257,17 +258,25 @@ pub fn tracking_page(
         }
         b.push_str("</dl></section>");
     }
+    let carrier_link = v
+        .carrier_url
+        .as_ref()
+        .map(|url| {
+            format!(
+                "<a class=\"out\" href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{} ↗</a>",
+                esc(url),
+                esc(&t.carrier_link.replace("{}", v.carrier_name))
+            )
+        })
+        .unwrap_or_default();
     b.push_str(&format!(
         "<section class=\"card\" id=\"carrier\"><h2>{}</h2><dl class=\"facts\"><dt>{}</dt><dd>{}</dd>\
-         <dt>{}</dt><dd id=\"tracking-number\">{}</dd></dl>\
-         <a class=\"out\" href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{} ↗</a></section>",
+         <dt>{}</dt><dd id=\"tracking-number\">{}</dd></dl>{carrier_link}</section>",
         esc(t.carrier),
         esc(t.carrier),
         esc(v.carrier_name),
         esc(t.tracking_number),
         esc(&v.tracking_number),
-        esc(&v.carrier_url),
-        esc(&t.carrier_link.replace("{}", v.carrier_name))
     ));
     b.push_str(&format!(
         "<section class=\"card\" id=\"history\"><h2>{}</h2>",

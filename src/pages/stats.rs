@@ -8,7 +8,7 @@
 use carriers::CarrierId;
 use chrono::{DateTime, Utc};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::analytics::{FactsQuery, GroupBy, Metric};
 use crate::store::StoreResult;
 

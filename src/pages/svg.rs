@@ -2,7 +2,7 @@
 //! Plain SVG with presentation attributes (no scripts, no inline `style`), so the page's CSP
 //! needs nothing extra; every text goes through [`esc`].
 
-use super::esc;
+use super::html::esc;
 
 /// One series of values (a carrier).
 pub struct Series<'a> {

@@ -5,22 +5,6 @@ use carriers::{CarrierId, Status};
 
 use super::scripts::*;
 
-/// One carrier event of a script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
-    /// Journey hour at which the carrier reports it (0 = label created).
-    pub h: u16,
-    /// The carrier's own code (ShipX status, DHL event code, DPD business code); empty for
-    /// DHL Express, which reports sentences.
-    pub code: &'static str,
-    /// The carrier's text (DHL/DPD description, InPost `origin_status`).
-    pub text: &'static str,
-    /// Where (InPost agency, DHL locality, DPD depot name); may be empty.
-    pub place: &'static str,
-    /// DHL only: the simplified `statusCode` (`pre-transit`, `transit`, `delivered`, `failure`).
-    pub class: &'static str,
-}
-
 /// The kinds of journey the sandbox plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Journey {

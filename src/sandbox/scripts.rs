@@ -7,7 +7,21 @@
 //! sequence-dependent codes (511201/600101 "adoption at pickup point", a delivery after a
 //! return) are avoided.
 
-use super::journeys::Step;
+/// One carrier event of a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Journey hour at which the carrier reports it (0 = label created).
+    pub h: u16,
+    /// The carrier's own code (ShipX status, DHL event code, DPD business code); empty for
+    /// DHL Express, which reports sentences.
+    pub code: &'static str,
+    /// The carrier's text (DHL/DPD description, InPost `origin_status`).
+    pub text: &'static str,
+    /// Where (InPost agency, DHL locality, DPD depot name); may be empty.
+    pub place: &'static str,
+    /// DHL only: the simplified `statusCode` (`pre-transit`, `transit`, `delivered`, `failure`).
+    pub class: &'static str,
+}
 
 const fn s(h: u16, code: &'static str, text: &'static str, place: &'static str) -> Step {
     Step {

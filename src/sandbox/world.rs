@@ -16,8 +16,9 @@ use carriers::CarrierId;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 
-use super::journeys::{last_hour, Journey, Planned, Step};
+use super::journeys::{last_hour, Journey, Planned};
 use super::knobs::Knobs;
+use super::scripts::Step;
 
 /// Locks a mutex, recovering the data if a holder panicked (the state stays usable).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

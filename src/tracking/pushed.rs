@@ -5,8 +5,8 @@ use carriers::registry::normalize_number;
 use carriers::{CarrierId, TrackingSnapshot};
 use chrono::Utc;
 
-use super::{ApplyOutcome, ApplyUpdates};
-use crate::app::AppState;
+use super::apply::{ApplyOutcome, ApplyUpdates};
+use crate::state::AppState;
 use crate::store::{StoreResult, UpdateSource};
 
 /// Merges a pushed snapshot (webhook or feed) into every shipment tracking its number.

@@ -58,7 +58,7 @@ async fn merchant_create_migrate_and_track() {
     assert!(key.starts_with("pgk_"));
     let store = parcelgate::store::connect(&db_url).await.unwrap();
     let m = store
-        .merchant_by_key_hash(&parcelgate::auth::hash_key(&key))
+        .merchant_by_key_hash(&parcelgate::domain::merchant_rules::hash_key(&key))
         .await
         .unwrap()
         .expect("key works");

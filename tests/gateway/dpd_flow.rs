@@ -88,7 +88,7 @@ async fn feed_is_acknowledged_only_after_commit_and_redelivery_is_absorbed() {
 
     // The acknowledgement keeps failing through its retries (as if the process died right
     // after committing).
-    let first = parcelgate::feed::drain_once(app.state()).await;
+    let first = parcelgate::workers::feed::drain_once(app.state()).await;
     assert!(first.is_err(), "acknowledgement failure is reported");
     let va: Value = app
         .get(&format!("/v1/shipments/{a}"))
@@ -104,7 +104,12 @@ async fn feed_is_acknowledged_only_after_commit_and_redelivery_is_absorbed() {
     let changes_a = app.state().store.status_changes(a).await.unwrap().len();
 
     // DPD re-delivers the same batch: nothing doubles, and this time it is acknowledged.
-    assert_eq!(parcelgate::feed::drain_once(app.state()).await.unwrap(), 3);
+    assert_eq!(
+        parcelgate::workers::feed::drain_once(app.state())
+            .await
+            .unwrap(),
+        3
+    );
     let va: Value = app
         .get(&format!("/v1/shipments/{a}"))
         .await
@@ -152,7 +157,12 @@ async fn feed_events_for_unregistered_parcels_can_be_kept() {
     })
     .await;
     mount_feed(&app, false).await;
-    assert_eq!(parcelgate::feed::drain_once(app.state()).await.unwrap(), 3);
+    assert_eq!(
+        parcelgate::workers::feed::drain_once(app.state())
+            .await
+            .unwrap(),
+        3
+    );
     // All three parcels were unregistered; each is kept, parked with the reason.
     let mut kept = Vec::new();
     for id in 1..=3 {

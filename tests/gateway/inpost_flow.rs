@@ -184,7 +184,8 @@ async fn webhook_updates_timeline_without_duplicating_the_poll() {
 #[tokio::test]
 async fn webhook_endpoint_checks_secret_source_and_keeps_bad_bodies() {
     let app = TestApp::start_with(db::sqlite_store().await, |c| {
-        c.carriers.inpost.allowed_sources = serde_json::from_str("\"91.216.25.0/24\"").unwrap();
+        c.carriers.inpost.endpoint.allowed_sources =
+            serde_json::from_str("\"91.216.25.0/24\"").unwrap();
         c.webhooks.trusted_proxies = serde_json::from_str("\"127.0.0.1\"").unwrap();
     })
     .await;

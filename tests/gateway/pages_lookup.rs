@@ -59,7 +59,7 @@ async fn finds_an_order_by_email_or_postal_code_and_a_miss_takes_as_long() {
     let other = app
         .state()
         .store
-        .merchant_by_key_hash(&parcelgate::auth::hash_key(&other_key))
+        .merchant_by_key_hash(&parcelgate::domain::merchant_rules::hash_key(&other_key))
         .await
         .unwrap()
         .unwrap();

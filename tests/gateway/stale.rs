@@ -103,7 +103,9 @@ async fn stalls_and_expiry(app: TestApp) {
     // Nothing for 31 days: expired.
     let dead = register("602677439331630337600104", now - Duration::days(31)).await;
 
-    let (stalled, expired) = parcelgate::sweeper::sweep(app.state()).await.unwrap();
+    let (stalled, expired) = parcelgate::workers::sweeper::sweep(app.state())
+        .await
+        .unwrap();
     assert_eq!(expired, 1);
     assert_eq!(stalled, 2, "the expired one is no longer a stall candidate");
     let deliveries = store
@@ -144,7 +146,9 @@ async fn stalls_and_expiry(app: TestApp) {
 
     // A second sweep announces nothing new.
     assert_eq!(
-        parcelgate::sweeper::sweep(app.state()).await.unwrap(),
+        parcelgate::workers::sweeper::sweep(app.state())
+            .await
+            .unwrap(),
         (0, 0)
     );
     // A new carrier event revives the expired shipment, and a later silence stalls it again.
@@ -165,7 +169,9 @@ async fn stalls_and_expiry(app: TestApp) {
     // (The sweep runs at the real clock, a moment after this update.)
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(
-        parcelgate::sweeper::sweep(app.state()).await.unwrap(),
+        parcelgate::workers::sweeper::sweep(app.state())
+            .await
+            .unwrap(),
         (1, 0),
         "a newer event, still silent: stalls again"
     );

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use crate::capability::PushSubscriptions;
 use crate::carrier::{
     Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome,
     TrackRequest, WebhookPayload,
@@ -17,17 +18,18 @@ use crate::secret::Secret;
 
 mod client;
 pub mod detect;
+pub mod links;
 pub mod mapping;
 mod push;
 mod snapshot;
 pub mod wire;
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
 mod mapping_tests;
-#[cfg(test)]
-mod tests_client;
-#[cfg(test)]
-mod tests_fixtures;
 
 pub use client::{describe_problem, API_KEY_HEADER};
 pub use push::{
@@ -138,5 +140,33 @@ impl Carrier for DhlCarrier {
 
     fn timeout(&self) -> Duration {
         Duration::from_secs(self.config.timeout_secs.max(1))
+    }
+
+    fn push_subscriptions(&self) -> Option<&dyn PushSubscriptions> {
+        Some(self)
+    }
+
+    fn public_tracking_url(
+        &self,
+        tracking_number: &str,
+        lang: &str,
+        _destination_country: Option<&str>,
+    ) -> Option<String> {
+        Some(links::public_tracking_url(tracking_number, lang))
+    }
+}
+
+impl crate::registry::AdapterConfig for DhlConfig {
+    fn carrier(&self) -> CarrierId {
+        CarrierId::Dhl
+    }
+
+    /// DHL runs once its API key is set.
+    fn configured(&self) -> bool {
+        !self.api_key.is_empty()
+    }
+
+    fn build(&self) -> std::sync::Arc<dyn Carrier> {
+        std::sync::Arc::new(DhlCarrier::new(self.clone()))
     }
 }

@@ -1,6 +1,7 @@
 //! DHL Shipment Tracking – Unified Push: creating and activating subscriptions, checking the
 //! header token DHL sends on each push, and parsing push and lifecycle bodies.
 
+use async_trait::async_trait;
 use http::HeaderMap;
 use serde_json::json;
 
@@ -8,6 +9,8 @@ use super::client::{describe_problem, API_KEY_HEADER};
 use super::wire::PushBody;
 use super::wire::SubscriptionCreated;
 use super::{snapshot, DhlCarrier};
+use crate::capability::PushSubscriptions;
+pub use crate::capability::{PushSubscription, PushSubscriptionRequest, PushTarget};
 use crate::carrier::{CarrierId, WebhookPayload};
 use crate::error::CarrierError;
 use crate::http_util::{classify, transport_error};
@@ -21,37 +24,6 @@ pub const MAX_SHIPMENT_IDS: usize = 10;
 pub const PUSH_EVENTS: [&str; 5] = ["Transit", "Delivered", "Pre-Transit", "Failure", "Unknown"];
 
 const DHL: CarrierId = CarrierId::Dhl;
-
-/// What a subscription follows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PushTarget {
-    /// Every shipment of a DHL account (`type: "Account"`, `accountID`).
-    Account(String),
-    /// Listed shipments, at most [`MAX_SHIPMENT_IDS`] (`type: "Shipment"`, `shipmentIDs`).
-    Shipments(Vec<String>),
-}
-
-/// A subscription to create. Header name and token come from [`super::DhlConfig`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushSubscriptionRequest {
-    /// Our public webhook URL (`POST /v1/webhooks/dhl/{secret}` on the gateway).
-    pub hook_uri: String,
-    /// DHL service (`parcel-de`, `ecommerce-europe`, ...).
-    pub service: String,
-    /// Event classes (`Transit`, `Delivered`, ...); empty means all of [`PUSH_EVENTS`].
-    pub events: Vec<String>,
-    /// Account or shipments.
-    pub target: PushTarget,
-}
-
-/// A created (not yet active) subscription.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushSubscription {
-    /// DHL's subscription id.
-    pub id: String,
-    /// The activation secret, for [`DhlCarrier::activate_push_subscription`].
-    pub secret: Secret,
-}
 
 /// A lifecycle message (`subscription.created`, `subscription.failure`, ...), for the gateway.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,5 +290,27 @@ impl DhlCarrier {
     /// `subscription.created`), which [`crate::carrier::WebhookPayload`] has no field for.
     pub fn parse_push_lifecycle(&self, body: &[u8]) -> Result<Option<PushLifecycle>, CarrierError> {
         parse_push_lifecycle(body)
+    }
+}
+
+#[async_trait]
+impl PushSubscriptions for DhlCarrier {
+    fn max_shipment_ids(&self) -> usize {
+        MAX_SHIPMENT_IDS
+    }
+
+    async fn create_push_subscription(
+        &self,
+        req: PushSubscriptionRequest,
+    ) -> Result<PushSubscription, CarrierError> {
+        DhlCarrier::create_push_subscription(self, req).await
+    }
+
+    async fn activate_push_subscription(
+        &self,
+        id: &str,
+        secret: &Secret,
+    ) -> Result<(), CarrierError> {
+        DhlCarrier::activate_push_subscription(self, id, secret).await
     }
 }

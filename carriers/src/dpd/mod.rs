@@ -8,6 +8,7 @@
 
 pub mod detect;
 pub mod europe;
+pub mod links;
 pub mod mapping;
 pub mod pl;
 pub mod soap;
@@ -15,11 +16,11 @@ pub mod soap;
 mod client;
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod wire_tests;
+mod mapping_tests;
 
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
+use crate::capability::EventFeed;
+pub use crate::capability::FeedBatch;
 use crate::carrier::{
     Capabilities, Carrier, CarrierId, Detection, PushSupport, RateLimit, TrackOutcome,
     TrackRequest, WebhookPayload,
@@ -128,15 +131,6 @@ impl DpdConfig {
     pub fn europe_configured(&self) -> bool {
         !self.europe.delis_id.trim().is_empty()
     }
-}
-
-/// One drained batch of the DPD Poland account feed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedBatch {
-    /// Pass to [`DpdCarrier::confirm_feed`] after the batch is committed; `None` when empty.
-    pub confirm_id: Option<String>,
-    /// Events grouped by waybill, one snapshot per waybill.
-    pub snapshots: Vec<TrackingSnapshot>,
 }
 
 /// Which DPD system answers for a number.
@@ -317,6 +311,23 @@ impl Carrier for DpdCarrier {
         true
     }
 
+    fn event_feed(&self) -> Option<&dyn EventFeed> {
+        Some(self)
+    }
+
+    fn public_tracking_url(
+        &self,
+        tracking_number: &str,
+        lang: &str,
+        destination_country: Option<&str>,
+    ) -> Option<String> {
+        Some(links::public_tracking_url(
+            tracking_number,
+            lang,
+            destination_country,
+        ))
+    }
+
     /// A feed batch holds only the newest DPD Poland events; the sequence rules of
     /// [`mapping::map_pl_sequence`] are re-run over stored + new business codes so a
     /// pickup-point adoption or a delivery after a return arriving in a later batch is
@@ -327,6 +338,36 @@ impl Carrier for DpdCarrier {
         snapshot: &mut crate::TrackingSnapshot,
     ) {
         remap_pl_with_history(history, snapshot);
+    }
+}
+
+#[async_trait]
+impl EventFeed for DpdCarrier {
+    async fn fetch_feed(&self, limit: u32) -> Result<FeedBatch, CarrierError> {
+        DpdCarrier::fetch_feed(self, limit).await
+    }
+
+    async fn confirm_feed(&self, confirm_id: &str) -> Result<(), CarrierError> {
+        DpdCarrier::confirm_feed(self, confirm_id).await
+    }
+
+    fn keep_unregistered(&self) -> bool {
+        self.config.keep_unregistered_feed_events
+    }
+}
+
+impl crate::registry::AdapterConfig for DpdConfig {
+    fn carrier(&self) -> CarrierId {
+        CarrierId::Dpd
+    }
+
+    /// DPD runs once DPD Poland or DPD Europe credentials are set.
+    fn configured(&self) -> bool {
+        !self.pl.login.is_empty() || !self.europe.delis_id.is_empty()
+    }
+
+    fn build(&self) -> std::sync::Arc<dyn Carrier> {
+        std::sync::Arc::new(DpdCarrier::new(self.clone()))
     }
 }
 

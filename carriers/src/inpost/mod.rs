@@ -2,6 +2,7 @@
 
 mod client;
 mod detect;
+pub mod links;
 pub mod mapping;
 mod webhook;
 pub mod wire;
@@ -104,7 +105,33 @@ impl Carrier for InpostCarrier {
     fn timeout(&self) -> Duration {
         Duration::from_secs(self.config.timeout_secs.max(1))
     }
+
+    fn public_tracking_url(
+        &self,
+        tracking_number: &str,
+        _lang: &str,
+        _destination_country: Option<&str>,
+    ) -> Option<String> {
+        Some(links::public_tracking_url(tracking_number))
+    }
+}
+
+impl crate::registry::AdapterConfig for InpostConfig {
+    fn carrier(&self) -> CarrierId {
+        CarrierId::Inpost
+    }
+
+    /// InPost tracking needs no credentials.
+    fn configured(&self) -> bool {
+        true
+    }
+
+    fn build(&self) -> std::sync::Arc<dyn Carrier> {
+        std::sync::Arc::new(InpostCarrier::new(self.clone()))
+    }
 }
 
 #[cfg(test)]
-mod tests;
+mod client_tests;
+#[cfg(test)]
+mod fixture_tests;

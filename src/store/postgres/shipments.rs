@@ -15,7 +15,7 @@ use crate::store::sql::shipments::store_impl;
 use crate::store::StoreResult;
 
 merchants_impl!(PgStore);
-store_impl!(PgStore);
+store_impl!(PgStore, postgres);
 
 impl PgStore {
     /// Applies pending migrations.

@@ -24,4 +24,4 @@ impl Update {
     }
 }
 
-update_tx_impl!(Update, SHIPMENT_FOR_UPDATE);
+update_tx_impl!(Update, postgres, SHIPMENT_FOR_UPDATE);

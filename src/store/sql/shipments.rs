@@ -76,7 +76,7 @@ pub const WRITE_POLL: &str = "UPDATE shipments SET last_polled_at = $1, next_pol
 /// `write()`, `begin()` and the inherent `run_migrations`, `claim_due` and
 /// `lock_owned_shipment` methods (see the module docs).
 macro_rules! store_impl {
-    ($store:ty) => {
+    ($store:ty, $backend:ident) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn migrate(&self) -> $crate::store::StoreResult<()> {
@@ -205,7 +205,7 @@ macro_rules! store_impl {
                 if !Self::lock_owned_shipment(&mut tx, merchant_id, id).await? {
                     return Ok(false);
                 }
-                super::analytics::forget_facts(&mut tx, merchant_id, id).await?;
+                $crate::store::$backend::analytics::forget_facts(&mut tx, merchant_id, id).await?;
                 let n = sqlx::query($crate::store::sql::shipments::DELETE_SHIPMENT)
                     .bind(id)
                     .bind(merchant_id)
@@ -261,7 +261,9 @@ macro_rules! store_impl {
             async fn begin_update(
                 &self,
             ) -> $crate::store::StoreResult<Box<dyn $crate::store::UpdateTx>> {
-                Ok(Box::new(super::update::Update(self.begin().await?)))
+                Ok(Box::new($crate::store::$backend::update::Update(
+                    self.begin().await?,
+                )))
             }
 
             async fn claim_due_shipments(

@@ -48,7 +48,7 @@ pub const WRITE_SHIPMENT: &str = "UPDATE shipments SET status = $1, substatus = 
 /// with `$lock_sql`. Expanded in `<backend>/update.rs`, whose siblings `subscriptions`,
 /// `outbox` and `analytics` provide the concern-specific steps.
 macro_rules! update_tx_impl {
-    ($tx:ty, $lock_sql:expr) => {
+    ($tx:ty, $backend:ident, $lock_sql:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::UpdateTx for $tx {
             async fn lock_shipment(
@@ -165,7 +165,11 @@ macro_rules! update_tx_impl {
                 &mut self,
                 merchant_id: &str,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::subscription::Subscription>> {
-                super::subscriptions::enabled_for_merchant(&mut self.0, merchant_id).await
+                $crate::store::$backend::subscriptions::enabled_for_merchant(
+                    &mut self.0,
+                    merchant_id,
+                )
+                .await
             }
 
             async fn insert_outbox(
@@ -174,7 +178,8 @@ macro_rules! update_tx_impl {
                 rows: &[$crate::domain::outbox::OutboxRow],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
-                super::outbox::insert_rows(&mut self.0, shipment_id, rows, now).await
+                $crate::store::$backend::outbox::insert_rows(&mut self.0, shipment_id, rows, now)
+                    .await
             }
 
             async fn lane_history(
@@ -182,7 +187,7 @@ macro_rules! update_tx_impl {
                 key: &$crate::domain::LaneKey,
                 since: &str,
             ) -> $crate::store::StoreResult<$crate::domain::LaneHistory> {
-                super::analytics::lane_history(&mut self.0, key, since).await
+                $crate::store::$backend::analytics::lane_history(&mut self.0, key, since).await
             }
 
             async fn write_facts(
@@ -190,7 +195,7 @@ macro_rules! update_tx_impl {
                 facts: &$crate::domain::ShipmentFacts,
                 bumps: &[$crate::store::LaneBump],
             ) -> $crate::store::StoreResult<()> {
-                super::analytics::record_facts(&mut self.0, facts, bumps).await
+                $crate::store::$backend::analytics::record_facts(&mut self.0, facts, bumps).await
             }
 
             async fn write_poll(

@@ -34,7 +34,6 @@ pub(super) fn from_ts(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(v).unwrap_or_default()
 }
 
-
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
     pub(super) writer: SqlitePool,

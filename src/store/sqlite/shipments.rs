@@ -14,7 +14,7 @@ use crate::store::sql::shipments::store_impl;
 use crate::store::StoreResult;
 
 merchants_impl!(SqliteStore);
-store_impl!(SqliteStore);
+store_impl!(SqliteStore, sqlite);
 
 impl SqliteStore {
     /// Applies pending migrations.

@@ -18,4 +18,4 @@ impl Update {
     }
 }
 
-update_tx_impl!(Update, SHIPMENT);
+update_tx_impl!(Update, sqlite, SHIPMENT);

@@ -54,12 +54,12 @@ pub fn test_config(db_url: &str, inpost: &str, dhl: &str, dpd: &str) -> Config {
     c.carriers.inpost.adapter.base_url = inpost.to_string();
     c.carriers.inpost.adapter.timeout_secs = 2;
     c.carriers.inpost.adapter.rate_per_second = 50.0;
-    c.carriers.inpost.webhook_secret = carriers::Secret::new(INPOST_SECRET);
+    c.carriers.inpost.endpoint.webhook_secret = carriers::Secret::new(INPOST_SECRET);
     c.carriers.dhl.adapter.base_url = dhl.to_string();
     c.carriers.dhl.adapter.api_key = carriers::Secret::new("dhl-key");
     c.carriers.dhl.adapter.rate_per_second = 50.0;
     c.carriers.dhl.adapter.webhook_token = carriers::Secret::new("dhl-push-token");
-    c.carriers.dhl.webhook_secret = carriers::Secret::new(DHL_SECRET);
+    c.carriers.dhl.endpoint.webhook_secret = carriers::Secret::new(DHL_SECRET);
     c.carriers.dpd.adapter.pl.base_url = dpd.to_string();
     c.carriers.dpd.adapter.pl.login = "test".to_string();
     c.carriers.dpd.adapter.pl.password = carriers::Secret::new("pw");
@@ -181,12 +181,12 @@ async fn create_merchant(running: &Running, name: &str) -> (String, String) {
     let store = &running.state.store;
     let now = chrono::Utc::now();
     let m = store.create_merchant(name, now).await.unwrap();
-    let key = parcelgate::auth::generate_key();
+    let key = parcelgate::domain::merchant_rules::generate_key();
     store
         .add_api_key(
             &m.id,
-            &parcelgate::auth::hash_key(&key),
-            &parcelgate::auth::key_display_prefix(&key),
+            &parcelgate::domain::merchant_rules::hash_key(&key),
+            &parcelgate::domain::merchant_rules::key_display_prefix(&key),
             now,
         )
         .await

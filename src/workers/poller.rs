@@ -8,38 +8,76 @@ use carriers::{CarrierError, Status, TrackRequest};
 use chrono::Utc;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
-use tracing::Instrument;
 
-use crate::app::AppState;
+use super::ratelimit::Permit;
+use super::step::{idle, Outcome};
+use crate::config::PollerConfig;
 use crate::domain::Shipment;
-use crate::ratelimit::Permit;
+use crate::state::AppState;
 use crate::store::PollRecord;
 use crate::tracking::{next_poll_at, ApplyOutcome, ApplyUpdates, PollDone, PollInput};
 
 /// Runs until `stop` turns true; in-flight polls finish and their leases are released.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let cfg = state.config.poller.clone();
-    let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
-    let mut in_flight = JoinSet::new();
+    let tick_every = Duration::from_secs(state.config.poller.tick_secs.max(1));
+    let mut poller = Poller::new(state);
     loop {
         if *stop.borrow() {
             break;
         }
-        while in_flight.try_join_next().is_some() {}
+        match poller.tick(&mut stop).await {
+            Outcome::Worked(_) => {}
+            Outcome::Idle => {
+                if idle(tick_every, &poller.state.wake_poller, &mut stop).await {
+                    break;
+                }
+            }
+            Outcome::Stop => break,
+        }
+    }
+    // Graceful stop: every claimed shipment finishes its poll, which records it and
+    // releases its lease.
+    poller.finish().await;
+}
+
+/// The poller's own state between steps: its concurrency slots and the polls in flight.
+struct Poller {
+    state: AppState,
+    cfg: PollerConfig,
+    permits: Arc<Semaphore>,
+    in_flight: JoinSet<()>,
+}
+
+impl Poller {
+    fn new(state: AppState) -> Self {
+        let cfg = state.config.poller.clone();
+        Poller {
+            permits: Arc::new(Semaphore::new(cfg.concurrency.max(1))),
+            in_flight: JoinSet::new(),
+            state,
+            cfg,
+        }
+    }
+
+    /// One step: waits for a free slot, claims as many due shipments as there are free
+    /// slots, and starts their polls.
+    async fn tick(&mut self, stop: &mut watch::Receiver<bool>) -> Outcome {
+        while self.in_flight.try_join_next().is_some() {}
         // Claim only as many shipments as can be polled now: a lease is never held by a
         // shipment waiting in a local queue (another process could poll it), and a free slot
         // is refilled as soon as one poll ends instead of after a whole batch.
         let first = tokio::select! {
-            p = permits.clone().acquire_owned() => match p {
+            p = self.permits.clone().acquire_owned() => match p {
                 Ok(p) => p,
-                Err(_) => break,
+                Err(_) => return Outcome::Stop,
             },
-            _ = stop.changed() => continue,
+            _ = stop.changed() => return Outcome::Worked(0),
         };
-        let free = (permits.available_permits() + 1).min(cfg.batch.max(1) as usize);
+        let free = (self.permits.available_permits() + 1).min(self.cfg.batch.max(1) as usize);
         let now = Utc::now();
-        let lease = now + chrono::Duration::seconds(cfg.lease_secs as i64);
-        let due = match state
+        let lease = now + chrono::Duration::seconds(self.cfg.lease_secs as i64);
+        let due = match self
+            .state
             .store
             .claim_due_shipments(now, lease, free as u32)
             .await
@@ -51,36 +89,31 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         };
         if due.is_empty() {
-            drop(first);
-            let tick = Duration::from_secs(cfg.tick_secs.max(1));
-            if crate::workers::idle(tick, &state.wake_poller, &mut stop).await {
-                break;
-            }
-            continue;
+            return Outcome::Idle;
         }
+        let claimed = due.len();
         let mut first = Some(first);
         for shipment in due {
             let permit = match first.take() {
                 Some(p) => p,
-                None => match permits.clone().acquire_owned().await {
+                None => match self.permits.clone().acquire_owned().await {
                     Ok(p) => p,
-                    Err(_) => break,
+                    Err(_) => return Outcome::Stop,
                 },
             };
-            let st = state.clone();
-            let span = tracing::info_span!("poll", carrier = %shipment.carrier, tracking_number = %shipment.tracking_number);
-            in_flight.spawn(
-                async move {
-                    let _permit = permit;
-                    let _ = poll_one(&st, &shipment).await;
-                }
-                .instrument(span),
-            );
+            let st = self.state.clone();
+            self.in_flight.spawn(async move {
+                let _permit = permit;
+                let _ = poll_one(&st, &shipment).await;
+            });
         }
+        Outcome::Worked(claimed)
     }
-    // Graceful stop: every claimed shipment finishes its poll, which records it and
-    // releases its lease.
-    while in_flight.join_next().await.is_some() {}
+
+    /// Waits for every poll in flight.
+    async fn finish(mut self) {
+        while self.in_flight.join_next().await.is_some() {}
+    }
 }
 
 /// The shortest gap between two fetches of one shipment the carrier accepts
@@ -100,6 +133,8 @@ fn at(d: Option<Duration>) -> Option<chrono::DateTime<Utc>> {
 }
 
 /// Polls one shipment now and records the result. Also used by `POST …/refresh`.
+#[tracing::instrument(name = "poll", skip(state, s),
+    fields(carrier = %s.carrier, shipment_id = %s.id, tracking_number = %s.tracking_number))]
 pub async fn poll_one(state: &AppState, s: &Shipment) -> Result<ApplyOutcome, CarrierError> {
     let carrier_id = s.carrier;
     let record =

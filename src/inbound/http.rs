@@ -12,9 +12,9 @@ use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::config::CidrList;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
 use crate::store::NewInboxItem;
 
 /// Acknowledgement of a stored webhook.
@@ -24,18 +24,9 @@ pub struct Received {
     pub id: i64,
 }
 
-/// The configured secret and source allow-list of a carrier's webhook endpoint.
-fn endpoint(state: &AppState, carrier: CarrierId) -> (&carriers::Secret, &CidrList) {
-    let c = &state.config.carriers;
-    match carrier {
-        CarrierId::Inpost => (&c.inpost.webhook_secret, &c.inpost.allowed_sources),
-        CarrierId::Dhl => (&c.dhl.webhook_secret, &c.dhl.allowed_sources),
-        CarrierId::Dpd => (&c.dpd.webhook_secret, &c.dpd.allowed_sources),
-    }
-}
-
 /// The client address: the peer, or — only when the peer is a trusted proxy — the last
-/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. Also used by the pages'
+/// per-address limits.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &CidrList) -> IpAddr {
     if !trusted.contains(peer) {
         return peer;
@@ -67,8 +58,9 @@ fn authorize(
     if state.registry.get(id).is_none() {
         return Err(not_found());
     }
-    let (expected, allowed) = endpoint(state, id);
-    if !expected.matches(secret.as_bytes()) {
+    let endpoint = state.config.carriers.endpoint(id).ok_or_else(not_found)?;
+    let allowed = &endpoint.allowed_sources;
+    if !endpoint.webhook_secret.matches(secret.as_bytes()) {
         state.metrics.inc(
             "parcelgate_webhooks_rejected_total",
             &[("carrier", id.as_str()), ("reason", "secret")],

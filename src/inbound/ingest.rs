@@ -22,7 +22,8 @@ pub const MAX_WAIT: Duration = Duration::from_millis(1);
 /// Bodies waiting for the writer before senders are slowed down (backpressure).
 const QUEUE: usize = 4096;
 
-type Job = (NewInboxItem, oneshot::Sender<Result<i64, String>>);
+/// One body and where to answer: its inbox id, or the batch's error (shared by the batch).
+type Job = (NewInboxItem, oneshot::Sender<Result<i64, Arc<StoreError>>>);
 
 /// Handle to the writer task.
 #[derive(Clone)]
@@ -36,7 +37,7 @@ pub struct Ingest {
 pub enum IngestError {
     /// The database refused the batch.
     #[error("webhook could not be stored: {0}")]
-    Store(String),
+    Store(#[source] Arc<StoreError>),
     /// The writer task is gone (shutting down).
     #[error("webhook ingest is shutting down")]
     Closed,
@@ -103,8 +104,9 @@ async fn writer(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, batches: Arc
             }
             Err(e) => {
                 tracing::error!(error = %e, batch = items.len(), "webhook batch not stored; senders get 503");
+                let e = Arc::new(e);
                 for sender in senders {
-                    let _ = sender.send(Err(e.to_string()));
+                    let _ = sender.send(Err(e.clone()));
                 }
             }
         }
