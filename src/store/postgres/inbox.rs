@@ -6,34 +6,20 @@
 use chrono::{DateTime, Utc};
 
 use super::PgStore;
-use crate::store::rows::shipments::InboxRow;
 use crate::store::sql::inbox::{inbox_columns, inbox_impl};
 use crate::store::{NewInboxItem, StoreResult};
 
 inbox_impl!(PgStore);
 
 impl PgStore {
-    /// Leases up to `limit` pending bodies, oldest first.
-    async fn claim_inbox(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<InboxRow>> {
-        Ok(sqlx::query_as(concat!(
-            "UPDATE webhook_inbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
-               SELECT id FROM webhook_inbox WHERE state = 'pending' \
-               AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 \
-               FOR UPDATE SKIP LOCKED) \
-             RETURNING ",
-            inbox_columns!()
-        ))
-        .bind(lease_until)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(self.write())
-        .await?)
-    }
+    /// The inbox claim: `FOR UPDATE SKIP LOCKED`, so two processes never claim one row.
+    const CLAIM_INBOX: &'static str = concat!(
+        "UPDATE webhook_inbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
+           SELECT id FROM webhook_inbox WHERE state = 'pending' \
+           AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 \
+           FOR UPDATE SKIP LOCKED) RETURNING ",
+        inbox_columns!()
+    );
 
     /// Stores many bodies in one statement; ids in input order.
     async fn insert_inbox_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {

@@ -3,13 +3,10 @@
 //! an advisory lock, so several processes starting at once migrate once), the poller's claim
 //! (`FOR UPDATE SKIP LOCKED`) and the row lock before a delete.
 
-use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
 use super::PgStore;
-use crate::domain::Shipment;
-use crate::store::rows::shipments::{shipment_columns, shipments, ShipmentRow};
-use crate::store::rows::DbTime;
+use crate::store::rows::shipments::shipment_columns;
 use crate::store::sql::merchants::merchants_impl;
 use crate::store::sql::shipments::store_impl;
 use crate::store::StoreResult;
@@ -26,32 +23,17 @@ impl PgStore {
         Ok(())
     }
 
-    /// Claims shipments due for polling, nearest-to-delivery first. One statement, so one
-    /// implicit transaction: SKIP LOCKED passes over rows another process is claiming right
+    /// The poller's claim: SKIP LOCKED passes over rows another process is claiming right
     /// now; a row claimed and committed meanwhile is re-checked against the lease condition
     /// when locked (READ COMMITTED) and dropped.
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<Shipment>> {
-        let rows: Vec<ShipmentRow> = sqlx::query_as(concat!(
-            "UPDATE shipments SET lease_until = $1 WHERE id IN (\
-               SELECT id FROM shipments WHERE next_poll_at IS NOT NULL AND next_poll_at <= $2 \
-               AND (lease_until IS NULL OR lease_until < $2) \
-               ORDER BY ",
-            crate::store::poll_priority!(),
-            ", next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
-            shipment_columns!()
-        ))
-        .bind(DbTime(lease_until))
-        .bind(DbTime(now))
-        .bind(i64::from(limit))
-        .fetch_all(self.write())
-        .await?;
-        shipments(rows)
-    }
+    const CLAIM_DUE: &'static str = concat!(
+        "UPDATE shipments SET lease_until = $1 WHERE id IN (\
+           SELECT id FROM shipments WHERE next_poll_at IS NOT NULL AND next_poll_at <= $2 \
+           AND (lease_until IS NULL OR lease_until < $2) ORDER BY ",
+        crate::store::poll_priority!(),
+        ", next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
+        shipment_columns!()
+    );
 
     /// Locks the merchant's shipment row until commit; false when it is not theirs.
     async fn lock_owned_shipment(

@@ -25,7 +25,8 @@ pub const BY_ID: &str = concat!(
 );
 
 /// Implements [`InboxStore`](crate::store::InboxStore) for a backend type with `read()`,
-/// `write()` and the inherent `claim_inbox`, `insert_inbox_batch`, `finish_inbox_batch`.
+/// `write()`, `begin()`, the associated `CLAIM_INBOX` statement and the inherent
+/// `insert_inbox_batch` and `finish_inbox_batch`.
 macro_rules! inbox_impl {
     ($store:ty) => {
         #[async_trait::async_trait]
@@ -56,7 +57,16 @@ macro_rules! inbox_impl {
                 lease_until: chrono::DateTime<chrono::Utc>,
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::store::InboxItem>> {
-                let rows = self.claim_inbox(now, lease_until, limit).await?;
+                use $crate::store::rows::DbTime;
+                let mut tx = self.begin().await?;
+                let rows: Vec<$crate::store::rows::shipments::InboxRow> =
+                    sqlx::query_as(Self::CLAIM_INBOX)
+                        .bind(DbTime(lease_until))
+                        .bind(DbTime(now))
+                        .bind(i64::from(limit))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                tx.commit().await?;
                 let mut items = rows
                     .into_iter()
                     .map($crate::store::InboxItem::try_from)

@@ -73,8 +73,8 @@ pub const WRITE_POLL: &str = "UPDATE shipments SET last_polled_at = $1, next_pol
      poll_failures = $3, last_error = $4, lease_until = NULL WHERE id = $5";
 
 /// Implements [`Store`](crate::store::Store) for a backend type that has `read()`,
-/// `write()`, `begin()` and the inherent `run_migrations`, `claim_due` and
-/// `lock_owned_shipment` methods (see the module docs).
+/// `write()`, `begin()`, the associated `CLAIM_DUE` statement and the inherent
+/// `run_migrations` and `lock_owned_shipment` (see the module docs).
 macro_rules! store_impl {
     ($store:ty, $backend:ident) => {
         #[async_trait::async_trait]
@@ -272,7 +272,19 @@ macro_rules! store_impl {
                 lease_until: chrono::DateTime<chrono::Utc>,
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::Shipment>> {
-                self.claim_due(now, lease_until, limit).await
+                // Nearest-to-delivery first, along the index of exactly that order; how rows
+                // are locked is the backend's (`CLAIM_DUE`).
+                use $crate::store::rows::DbTime;
+                let mut tx = self.begin().await?;
+                let rows: Vec<$crate::store::rows::shipments::ShipmentRow> =
+                    sqlx::query_as(Self::CLAIM_DUE)
+                        .bind(DbTime(lease_until))
+                        .bind(DbTime(now))
+                        .bind(i64::from(limit))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                $crate::store::rows::shipments::shipments(rows)
             }
 
             async fn record_poll(

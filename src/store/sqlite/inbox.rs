@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 
 use super::SqliteStore;
-use crate::store::rows::shipments::InboxRow;
 use crate::store::rows::DbTime;
 use crate::store::sql::inbox::{inbox_columns, inbox_impl, FINISH, INSERT};
 use crate::store::{InboxState, NewInboxItem, StoreResult};
@@ -13,29 +12,13 @@ use crate::store::{InboxState, NewInboxItem, StoreResult};
 inbox_impl!(SqliteStore);
 
 impl SqliteStore {
-    /// Leases up to `limit` pending bodies, oldest first.
-    async fn claim_inbox(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<InboxRow>> {
-        let mut tx = self.begin().await?;
-        let rows = sqlx::query_as(concat!(
-            "UPDATE webhook_inbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
-               SELECT id FROM webhook_inbox WHERE state = 'pending' \
-               AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) \
-             RETURNING ",
-            inbox_columns!()
-        ))
-        .bind(DbTime(lease_until))
-        .bind(DbTime(now))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows)
-    }
+    /// The inbox claim: a conditional `UPDATE … RETURNING` under `BEGIN IMMEDIATE`.
+    const CLAIM_INBOX: &'static str = concat!(
+        "UPDATE webhook_inbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
+           SELECT id FROM webhook_inbox WHERE state = 'pending' \
+           AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) RETURNING ",
+        inbox_columns!()
+    );
 
     /// Stores many bodies in one transaction; ids in input order.
     async fn insert_inbox_batch(&self, items: &[NewInboxItem]) -> StoreResult<Vec<i64>> {
