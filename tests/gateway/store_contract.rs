@@ -1039,3 +1039,40 @@ async fn push_fed_means_a_push_within_two_days_on_every_path() {
         );
     }
 }
+
+/// On PostgreSQL the update transaction publishes the shipment's invalidation with
+/// `pg_notify` inside the transaction: a listener hears it once the apply commits, and
+/// hears nothing from an apply that changed nothing.
+#[tokio::test]
+async fn a_committed_apply_publishes_its_invalidation_on_postgres() {
+    let Some(s) = pg_store().await else {
+        return; // TEST_POSTGRES_URL not set (announced once by pg_store)
+    };
+    let mut listener = sqlx::postgres::PgListener::connect(&s.url)
+        .await
+        .expect("listen connection");
+    listener
+        .listen(parcelgate::store::update::INVALIDATION_CHANNEL)
+        .await
+        .expect("LISTEN");
+    let acme = merchant(&s, "Acme").await;
+    let (sh, _) = register(&s, &new_shipment(&acme, CarrierId::Inpost, "NT1")).await;
+    let snap = snapshot(
+        "NT1",
+        vec![event("NT1", Status::InTransit, "in_transit", "t", 5)],
+    );
+    s.apply_snapshot(&sh.id, &snap, UpdateSource::Push, at(10))
+        .await
+        .unwrap();
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+        .await
+        .expect("a notification within 5 s")
+        .expect("listener alive");
+    assert_eq!(heard.payload(), format!("shipment:{}", sh.id));
+    // The same snapshot again changes nothing: no notification.
+    s.apply_snapshot(&sh.id, &snap, UpdateSource::Poll, at(11))
+        .await
+        .unwrap();
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(500), listener.recv()).await;
+    assert!(quiet.is_err(), "a no-op apply publishes nothing");
+}
