@@ -12,6 +12,7 @@
 //! in `sqlite/<concern>.rs` and `postgres/<concern>.rs`.
 
 pub mod analytics;
+pub mod budget;
 pub mod inbox;
 pub mod merchants;
 pub mod outbox;

@@ -29,10 +29,6 @@ pub(super) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-/// Reads back a stored instant.
-pub(super) fn from_ts(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(v).unwrap_or_default()
-}
 
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
