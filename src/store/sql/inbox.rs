@@ -57,16 +57,8 @@ macro_rules! inbox_impl {
                 lease_until: chrono::DateTime<chrono::Utc>,
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::store::InboxItem>> {
-                use $crate::store::rows::DbTime;
-                let mut tx = self.begin().await?;
                 let rows: Vec<$crate::store::rows::shipments::InboxRow> =
-                    sqlx::query_as(Self::CLAIM_INBOX)
-                        .bind(DbTime(lease_until))
-                        .bind(DbTime(now))
-                        .bind(i64::from(limit))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                tx.commit().await?;
+                    $crate::store::sql::claim_rows!(self, Self::CLAIM_INBOX, now, lease_until, limit);
                 let mut items = rows
                     .into_iter()
                     .map($crate::store::InboxItem::try_from)

@@ -20,3 +20,22 @@ pub mod shipments;
 pub mod stale;
 pub mod subscriptions;
 pub mod update;
+
+/// Runs a lease claim, a backend's statement with `$1` = lease until, `$2` = now and
+/// `$3` = limit that returns the claimed rows, in a write transaction of its own; evaluates
+/// to the rows (the caller names their type).
+macro_rules! claim_rows {
+    ($store:expr, $sql:expr, $now:expr, $lease_until:expr, $limit:expr) => {{
+        use $crate::store::rows::DbTime;
+        let mut tx = $store.begin().await?;
+        let rows = sqlx::query_as($sql)
+            .bind(DbTime($lease_until))
+            .bind(DbTime($now))
+            .bind(i64::from($limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    }};
+}
+pub(crate) use claim_rows;

@@ -274,16 +274,8 @@ macro_rules! store_impl {
             ) -> $crate::store::StoreResult<Vec<$crate::domain::Shipment>> {
                 // Nearest-to-delivery first, along the index of exactly that order; how rows
                 // are locked is the backend's (`CLAIM_DUE`).
-                use $crate::store::rows::DbTime;
-                let mut tx = self.begin().await?;
                 let rows: Vec<$crate::store::rows::shipments::ShipmentRow> =
-                    sqlx::query_as(Self::CLAIM_DUE)
-                        .bind(DbTime(lease_until))
-                        .bind(DbTime(now))
-                        .bind(i64::from(limit))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                tx.commit().await?;
+                    $crate::store::sql::claim_rows!(self, Self::CLAIM_DUE, now, lease_until, limit);
                 $crate::store::rows::shipments::shipments(rows)
             }
 

@@ -29,7 +29,6 @@ pub(super) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
     pub(super) writer: SqlitePool,
