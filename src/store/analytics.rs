@@ -1,7 +1,7 @@
 //! The analytics side of the store: the `AnalyticsStore` trait (carrier report aggregates,
 //! delivered history for backtests, bulk history import) and what both backends share for
 //! keeping `shipment_facts`, the `lane_transit` rollup and the report rollups
-//! (`domain::rollup`) current inside `apply_snapshot`.
+//! (`domain::rollup`) current inside the update transaction (`tracking::apply_update`).
 //!
 //! Why per-shipment facts plus small rollups, and not aggregates over `events`: a report over
 //! a quarter must answer in under a second with a million deliveries, and the ETA lookup runs

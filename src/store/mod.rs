@@ -1,5 +1,9 @@
-//! Storage: the `Store` trait and its two implementations, SQLite (embedded default) and
-//! PostgreSQL (production, several gateway processes). Chosen by the database URL scheme.
+//! Storage: the `Store` trait (with its smaller supertraits, one per concern) and its two
+//! backends, SQLite (embedded default) and PostgreSQL (production, several gateway
+//! processes), chosen by the database URL scheme. Both run one shared core: row types in
+//! `rows/`, SQL and trait implementations written once in `sql/`; `sqlite/` and `postgres/`
+//! keep only what differs. The store stores the rows it is handed: merging, ETAs, plans and
+//! facts are decided above it (`tracking`, `domain`).
 
 /// The poller's claim order as SQL: nearest-to-delivery classes first. Both backends index
 /// this exact expression (migrations `0009_poll_priority.sql`) so a claim reads only what it
