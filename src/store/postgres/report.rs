@@ -12,6 +12,7 @@ use crate::domain::buckets::bucket_sql;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
 use crate::domain::rollup::{HistKey, COUNTER_COLUMNS};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
+use crate::store::sql::analytics::{grp, raw_scope, RAW_COUNTERS};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -95,26 +96,6 @@ macro_rules! counter_sums {
     };
 }
 
-/// The group value of a grouping, from columns `service`, `lane`, `week`.
-macro_rules! grp {
-    () => {
-        "CASE $1::TEXT WHEN 'service' THEN service WHEN 'lane' THEN lane \
-         WHEN 'week' THEN week ELSE '' END"
-    };
-}
-
-/// The raw facts of one merchant registered in `[$3, $4)`, with the group value.
-macro_rules! raw_scope {
-    () => {
-        concat!(
-            "WITH f AS (SELECT *, ",
-            grp!(),
-            " AS grp FROM shipment_facts \
-             WHERE merchant_id = $2 AND created_at >= $3 AND created_at < $4) "
-        )
-    };
-}
-
 fn counters_of(r: &PgRow) -> StoreResult<(String, String, [i64; N_COUNTERS])> {
     let mut v = [0; N_COUNTERS];
     for (slot, name) in v.iter_mut().zip(COUNTER_COLUMNS) {
@@ -171,23 +152,25 @@ async fn rollup_hist(pool: &PgPool, q: &FactsQuery, p: &Plan) -> StoreResult<Vec
     Ok(rows)
 }
 
+/// Runs a raw-piece query: `$1` the grouping, `$2` the merchant, `[$3, $4)` the piece.
+async fn raw_rows(
+    pool: &PgPool,
+    sql: &'static str,
+    q: &FactsQuery,
+    piece: &Piece,
+) -> StoreResult<Vec<PgRow>> {
+    Ok(sqlx::query(sql)
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(piece.from)
+        .bind(piece.to)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// A raw piece's counters (`sql::analytics::RAW_COUNTERS`).
 async fn raw_counters(pool: &PgPool, q: &FactsQuery, piece: &Piece) -> StoreResult<Vec<PgRow>> {
-    Ok(sqlx::query(concat!(
-        raw_scope!(),
-        "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
-         SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
-         SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
-         COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
-         COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
-         COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
-         COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
-    ))
-    .bind(q.group_by.as_str())
-    .bind(&q.merchant_id)
-    .bind(piece.from)
-    .bind(piece.to)
-    .fetch_all(pool)
-    .await?)
+    raw_rows(pool, RAW_COUNTERS, q, piece).await
 }
 
 /// A raw piece's distributions, bucketed in SQL (`buckets::bucket_sql`), in the shape of
@@ -210,13 +193,7 @@ static RAW_HIST: LazyLock<String> = LazyLock::new(|| {
 });
 
 async fn raw_hist(pool: &PgPool, q: &FactsQuery, piece: &Piece) -> StoreResult<Vec<PgRow>> {
-    Ok(sqlx::query(RAW_HIST.as_str())
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(piece.from)
-        .bind(piece.to)
-        .fetch_all(pool)
-        .await?)
+    raw_rows(pool, RAW_HIST.as_str(), q, piece).await
 }
 
 /// Every raw piece's rows, with the piece's sign.

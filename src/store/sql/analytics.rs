@@ -4,6 +4,41 @@
 //! The report (`<backend>/report.rs`), bulk import, facts upserts and lane bumps (`UNNEST`
 //! on PostgreSQL, one row at a time on SQLite) stay per backend.
 
+/// The report's group value for `$1` (the `group_by` name), in both dialects.
+macro_rules! grp {
+    () => {
+        "CASE CAST($1 AS TEXT) WHEN 'service' THEN service WHEN 'lane' THEN lane \
+         WHEN 'week' THEN week ELSE '' END"
+    };
+}
+pub(crate) use grp;
+
+/// The raw facts of one merchant (`$2`) registered in `[$3, $4)`, with the group value: the
+/// scope of a report's raw edge pieces.
+macro_rules! raw_scope {
+    () => {
+        concat!(
+            "WITH f AS (SELECT *, ",
+            grp!(),
+            " AS grp FROM shipment_facts \
+             WHERE merchant_id = $2 AND created_at >= $3 AND created_at < $4) "
+        )
+    };
+}
+pub(crate) use raw_scope;
+
+/// A raw edge piece's counters, in the shape of the `report_days` sums.
+pub const RAW_COUNTERS: &str = concat!(
+    raw_scope!(),
+    "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
+     SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
+     SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
+     COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
+     COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
+     COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
+     COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
+);
+
 /// A shipment's facts row.
 pub const FACTS_OF: &str = "SELECT * FROM shipment_facts WHERE shipment_id = $1";
 /// A merchant's facts, registered in a range, oldest first.

@@ -10,6 +10,7 @@ use crate::domain::buckets::bucket_of;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer};
 use crate::domain::rollup::{COUNTER_COLUMNS, N_COUNTERS};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
+use crate::store::sql::analytics::{grp, raw_scope, RAW_COUNTERS};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -61,26 +62,6 @@ pub(super) async fn apply_rollup(conn: &mut SqliteConnection, d: &RollupDelta) -
     Ok(())
 }
 
-/// The group value of a grouping (bound first), from columns `service`, `lane`, `week`.
-macro_rules! grp {
-    () => {
-        "CASE ?1 WHEN 'service' THEN service WHEN 'lane' THEN lane \
-         WHEN 'week' THEN week ELSE '' END"
-    };
-}
-
-/// The raw facts of one merchant (`?2`) registered in `[?3, ?4)`, with the group value.
-macro_rules! raw_scope {
-    () => {
-        concat!(
-            "WITH f AS (SELECT *, ",
-            grp!(),
-            " AS grp FROM shipment_facts \
-             WHERE merchant_id = ?2 AND created_at >= ?3 AND created_at < ?4) "
-        )
-    };
-}
-
 fn counters_of(r: &SqliteRow) -> StoreResult<(String, String, [i64; N_COUNTERS])> {
     let mut v = [0; N_COUNTERS];
     for (slot, name) in v.iter_mut().zip(COUNTER_COLUMNS) {
@@ -105,7 +86,7 @@ async fn rollup_counters(
          SUM(returned) AS returned, SUM(with_eta) AS with_eta, SUM(on_time) AS on_time, \
          SUM(in_window) AS in_window, SUM(abs_err) AS abs_err, SUM(err) AS err, \
          SUM(scanned) AS scanned, SUM(fsm) AS fsm \
-         FROM report_days WHERE merchant_id = ?2 AND day >= ?3 AND day < ?4 GROUP BY 1, 2"
+         FROM report_days WHERE merchant_id = $2 AND day >= $3 AND day < $4 GROUP BY 1, 2"
     ))
     .bind(q.group_by.as_str())
     .bind(&q.merchant_id)
@@ -120,9 +101,9 @@ async fn rollup_hist(pool: &SqlitePool, q: &FactsQuery, p: &Plan) -> StoreResult
         return Ok(Vec::new());
     };
     Ok(sqlx::query(
-        "SELECT carrier, CASE WHEN ?1 = 'carrier' THEN '' ELSE grp END AS grp, metric, \
-         bucket, SUM(n) AS n FROM report_hist WHERE merchant_id = ?2 AND dim = ?3 \
-         AND month >= ?4 AND month < ?5 GROUP BY 1, 2, 3, 4",
+        "SELECT carrier, CASE WHEN $1 = 'carrier' THEN '' ELSE grp END AS grp, metric, \
+         bucket, SUM(n) AS n FROM report_hist WHERE merchant_id = $2 AND dim = $3 \
+         AND month >= $4 AND month < $5 GROUP BY 1, 2, 3, 4",
     )
     .bind(q.group_by.as_str())
     .bind(&q.merchant_id)
@@ -133,32 +114,34 @@ async fn rollup_hist(pool: &SqlitePool, q: &FactsQuery, p: &Plan) -> StoreResult
     .await?)
 }
 
+/// Runs a raw-piece query: `$1` the grouping, `$2` the merchant, `[$3, $4)` the piece.
+async fn raw_rows(
+    pool: &SqlitePool,
+    sql: &'static str,
+    q: &FactsQuery,
+    piece: &Piece,
+) -> StoreResult<Vec<SqliteRow>> {
+    Ok(sqlx::query(sql)
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(ts(piece.from))
+        .bind(ts(piece.to))
+        .fetch_all(pool)
+        .await?)
+}
+
+/// A raw piece's counters (`sql::analytics::RAW_COUNTERS`).
 async fn raw_counters(
     pool: &SqlitePool,
     q: &FactsQuery,
     piece: &Piece,
 ) -> StoreResult<Vec<SqliteRow>> {
-    Ok(sqlx::query(concat!(
-        raw_scope!(),
-        "SELECT carrier, grp, COUNT(*) AS shipments, SUM(delivered) AS delivered, \
-         SUM(first_attempt) AS first_attempt, SUM(exception) AS exceptions, \
-         SUM(returned) AS returned, COUNT(on_time) AS with_eta, \
-         COALESCE(SUM(on_time), 0) AS on_time, COALESCE(SUM(eta_in_window), 0) AS in_window, \
-         COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
-         COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
-         COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
-    ))
-    .bind(q.group_by.as_str())
-    .bind(&q.merchant_id)
-    .bind(ts(piece.from))
-    .bind(ts(piece.to))
-    .fetch_all(pool)
-    .await?)
+    raw_rows(pool, RAW_COUNTERS, q, piece).await
 }
 
 /// Exact values (minutes, working days) of a raw piece; bucketed by the caller.
 async fn raw_hist(pool: &SqlitePool, q: &FactsQuery, piece: &Piece) -> StoreResult<Vec<SqliteRow>> {
-    Ok(sqlx::query(concat!(
+    const RAW_HIST: &str = concat!(
         raw_scope!(),
         "SELECT carrier, grp, 'h' AS metric, transit_minutes AS v, COUNT(*) AS n FROM f \
          WHERE transit_minutes IS NOT NULL GROUP BY carrier, grp, transit_minutes \
@@ -166,13 +149,8 @@ async fn raw_hist(pool: &SqlitePool, q: &FactsQuery, piece: &Piece) -> StoreResu
          WHERE transit_wd IS NOT NULL GROUP BY carrier, grp, transit_wd \
          UNION ALL SELECT carrier, grp, 's', first_scan_minutes, COUNT(*) FROM f \
          WHERE first_scan_minutes IS NOT NULL GROUP BY carrier, grp, first_scan_minutes"
-    ))
-    .bind(q.group_by.as_str())
-    .bind(&q.merchant_id)
-    .bind(ts(piece.from))
-    .bind(ts(piece.to))
-    .fetch_all(pool)
-    .await?)
+    );
+    raw_rows(pool, RAW_HIST, q, piece).await
 }
 
 fn metric(tag: &str) -> StoreResult<Metric> {
