@@ -12,7 +12,7 @@ use crate::domain::buckets::bucket_sql;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
 use crate::domain::rollup::{HistKey, COUNTER_COLUMNS};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{grp, raw_scope, RAW_COUNTERS};
+use crate::store::sql::analytics::{raw_scope, RAW_COUNTERS, ROLLUP_COUNTERS};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -84,18 +84,6 @@ pub(super) async fn apply_rollup(conn: &mut PgConnection, d: &RollupDelta) -> St
     Ok(())
 }
 
-/// Sums of the counter columns (named as in `COUNTER_COLUMNS`), per carrier and group value.
-macro_rules! counter_sums {
-    () => {
-        "SUM(shipments)::BIGINT AS shipments, SUM(delivered)::BIGINT AS delivered, \
-         SUM(first_attempt)::BIGINT AS first_attempt, SUM(exceptions)::BIGINT AS exceptions, \
-         SUM(returned)::BIGINT AS returned, SUM(with_eta)::BIGINT AS with_eta, \
-         SUM(on_time)::BIGINT AS on_time, SUM(in_window)::BIGINT AS in_window, \
-         SUM(abs_err)::BIGINT AS abs_err, SUM(err)::BIGINT AS err, \
-         SUM(scanned)::BIGINT AS scanned, SUM(fsm)::BIGINT AS fsm "
-    };
-}
-
 fn counters_of(r: &PgRow) -> StoreResult<(String, String, [i64; N_COUNTERS])> {
     let mut v = [0; N_COUNTERS];
     for (slot, name) in v.iter_mut().zip(COUNTER_COLUMNS) {
@@ -108,19 +96,13 @@ async fn rollup_counters(pool: &PgPool, q: &FactsQuery, p: &Plan) -> StoreResult
     let Some((a, b)) = &p.span else {
         return Ok(Vec::new());
     };
-    Ok(sqlx::query(concat!(
-        "SELECT carrier, ",
-        grp!(),
-        " AS grp, ",
-        counter_sums!(),
-        "FROM report_days WHERE merchant_id = $2 AND day >= $3 AND day < $4 GROUP BY 1, 2"
-    ))
-    .bind(q.group_by.as_str())
-    .bind(&q.merchant_id)
-    .bind(a)
-    .bind(b)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query(ROLLUP_COUNTERS)
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(a)
+        .bind(b)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// One row per carrier, group and metric, the distribution as two arrays (bucket values and

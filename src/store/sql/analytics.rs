@@ -19,7 +19,7 @@ macro_rules! raw_scope {
     () => {
         concat!(
             "WITH f AS (SELECT *, ",
-            grp!(),
+            $crate::store::sql::analytics::grp!(),
             " AS grp FROM shipment_facts \
              WHERE merchant_id = $2 AND created_at >= $3 AND created_at < $4) "
         )
@@ -37,6 +37,23 @@ pub const RAW_COUNTERS: &str = concat!(
      COALESCE(SUM(ABS(eta_error_days)), 0) AS abs_err, \
      COALESCE(SUM(eta_error_days), 0) AS err, COUNT(first_scan_minutes) AS scanned, \
      COALESCE(SUM(first_scan_minutes), 0) AS fsm FROM f GROUP BY carrier, grp"
+);
+
+/// The report's day rollups summed per carrier and group (`$2` merchant, days `[$3, $4)`),
+/// named as in `COUNTER_COLUMNS`; `CAST … AS BIGINT` because PostgreSQL sums `BIGINT` as
+/// `NUMERIC`.
+pub const ROLLUP_COUNTERS: &str = concat!(
+    "SELECT carrier, ",
+    grp!(),
+    " AS grp, CAST(SUM(shipments) AS BIGINT) AS shipments, \
+     CAST(SUM(delivered) AS BIGINT) AS delivered, \
+     CAST(SUM(first_attempt) AS BIGINT) AS first_attempt, \
+     CAST(SUM(exceptions) AS BIGINT) AS exceptions, CAST(SUM(returned) AS BIGINT) AS returned, \
+     CAST(SUM(with_eta) AS BIGINT) AS with_eta, CAST(SUM(on_time) AS BIGINT) AS on_time, \
+     CAST(SUM(in_window) AS BIGINT) AS in_window, CAST(SUM(abs_err) AS BIGINT) AS abs_err, \
+     CAST(SUM(err) AS BIGINT) AS err, CAST(SUM(scanned) AS BIGINT) AS scanned, \
+     CAST(SUM(fsm) AS BIGINT) AS fsm \
+     FROM report_days WHERE merchant_id = $2 AND day >= $3 AND day < $4 GROUP BY 1, 2"
 );
 
 /// A shipment's facts row.

@@ -10,7 +10,7 @@ use crate::domain::buckets::bucket_of;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer};
 use crate::domain::rollup::{COUNTER_COLUMNS, N_COUNTERS};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{grp, raw_scope, RAW_COUNTERS};
+use crate::store::sql::analytics::{raw_scope, RAW_COUNTERS, ROLLUP_COUNTERS};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -78,22 +78,13 @@ async fn rollup_counters(
     let Some((a, b)) = &p.span else {
         return Ok(Vec::new());
     };
-    Ok(sqlx::query(concat!(
-        "SELECT carrier, ",
-        grp!(),
-        " AS grp, SUM(shipments) AS shipments, SUM(delivered) AS delivered, \
-         SUM(first_attempt) AS first_attempt, SUM(exceptions) AS exceptions, \
-         SUM(returned) AS returned, SUM(with_eta) AS with_eta, SUM(on_time) AS on_time, \
-         SUM(in_window) AS in_window, SUM(abs_err) AS abs_err, SUM(err) AS err, \
-         SUM(scanned) AS scanned, SUM(fsm) AS fsm \
-         FROM report_days WHERE merchant_id = $2 AND day >= $3 AND day < $4 GROUP BY 1, 2"
-    ))
-    .bind(q.group_by.as_str())
-    .bind(&q.merchant_id)
-    .bind(a)
-    .bind(b)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query(ROLLUP_COUNTERS)
+        .bind(q.group_by.as_str())
+        .bind(&q.merchant_id)
+        .bind(a)
+        .bind(b)
+        .fetch_all(pool)
+        .await?)
 }
 
 async fn rollup_hist(pool: &SqlitePool, q: &FactsQuery, p: &Plan) -> StoreResult<Vec<SqliteRow>> {
