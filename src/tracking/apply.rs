@@ -77,13 +77,8 @@ pub async fn apply_update(
             ..Default::default()
         });
     }
-    let changed: Vec<_> = plan
-        .inserted
-        .iter()
-        .chain(&plan.enriched)
-        .cloned()
-        .collect();
-    tx.upsert_events(shipment_id, &changed, now).await?;
+    tx.upsert_events(shipment_id, &plan.inserted, now).await?;
+    tx.upsert_events(shipment_id, &plan.enriched, now).await?;
     let timeline = timeline_after(&state.events, &plan);
     let history = match history_need(&before, &plan) {
         Some(key) => tx.lane_history(&key, &history_since(now)).await?,

@@ -21,6 +21,7 @@ mod demo;
 mod dhl_flow;
 mod dpd_flow;
 mod eta_predict;
+mod harness;
 mod ingest;
 mod inpost_flow;
 mod pages;

@@ -20,6 +20,15 @@ macro_rules! shipment_columns {
 }
 pub(crate) use shipment_columns;
 
+/// The event columns every timeline query selects ([`EventRow`]).
+macro_rules! event_columns {
+    () => {
+        "event_id, status, substatus, raw_code, raw_text, occurred_at, utc_offset_seconds, \
+         tz_source, location_text, postal_code, country"
+    };
+}
+pub(crate) use event_columns;
+
 /// A `shipments` row.
 #[derive(sqlx::FromRow)]
 pub struct ShipmentRow {

@@ -3,7 +3,7 @@
 //! once and expanded into each backend. What differs (migrations, the poller's claim, the
 //! row lock before a delete) is an inherent method of each store in `<backend>/shipments.rs`.
 
-use crate::store::rows::shipments::shipment_columns;
+use crate::store::rows::shipments::{event_columns, shipment_columns};
 
 /// Registers a shipment; a second registration of the same merchant + carrier + number
 /// inserts nothing. On PostgreSQL `ON CONFLICT DO NOTHING` waits for a concurrent insert of
@@ -60,9 +60,11 @@ pub const IDS_FOR_NUMBER: &str =
     "SELECT id FROM shipments WHERE carrier = $1 AND tracking_number = $2";
 
 /// A timeline, oldest first.
-pub const TIMELINE: &str = "SELECT event_id, status, substatus, raw_code, raw_text, occurred_at, \
-     utc_offset_seconds, tz_source, location_text, postal_code, country FROM events \
-     WHERE shipment_id = $1 ORDER BY occurred_at, event_id";
+pub const TIMELINE: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE shipment_id = $1 ORDER BY occurred_at, event_id"
+);
 /// Recorded status changes, oldest first.
 pub const STATUS_CHANGES: &str = "SELECT id, shipment_id, from_status, from_substatus, \
      to_status, to_substatus, event_id, occurred_at, recorded_at FROM status_changes \

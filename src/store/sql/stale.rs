@@ -2,7 +2,7 @@
 //! [`StaleStore`](crate::store::stale::StaleStore) implementation over it ([`stale_impl!`]),
 //! and the statements of the stall step of the update transaction (`sql::update`).
 
-use crate::store::rows::shipments::shipment_columns;
+use crate::store::rows::shipments::{event_columns, shipment_columns};
 
 /// Active shipments past a stall cutoff not yet announced since their last change.
 pub const STALLED_CANDIDATES: &str = concat!(
@@ -25,9 +25,11 @@ pub const EXPIRY_CANDIDATES: &str = concat!(
 pub const MARK: &str = "UPDATE shipments SET stalled_at = $1 WHERE id = $2 \
      AND (stalled_at IS NULL OR stalled_at < updated_at)";
 /// The newest event of a shipment.
-pub const LATEST_EVENT: &str = "SELECT event_id, status, substatus, raw_code, raw_text, \
-     occurred_at, utc_offset_seconds, tz_source, location_text, postal_code, country \
-     FROM events WHERE shipment_id = $1 ORDER BY occurred_at DESC, event_id DESC LIMIT 1";
+pub const LATEST_EVENT: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE shipment_id = $1 ORDER BY occurred_at DESC, event_id DESC LIMIT 1"
+);
 
 /// Implements [`StaleStore`](crate::store::stale::StaleStore) for a backend type with
 /// `read()`.

@@ -1,17 +1,12 @@
 //! The tracking pipeline's transaction: the SQL both dialects share and the
 //! [`UpdateTx`](crate::store::UpdateTx) implementation over it ([`update_tx_impl!`]). What
 //! differs is passed in: the statement that loads the shipment (`FOR UPDATE` on PostgreSQL;
-//! SQLite's single writer under `BEGIN IMMEDIATE` already excludes every other writer) and
+//! on SQLite the plain `sql::shipments::SHIPMENT_BY_ID`, since the single writer under
+//! `BEGIN IMMEDIATE` already excludes every other writer) and
 //! the inherent `publish` of each backend (`pg_notify`, or nothing).
 
-use crate::store::rows::shipments::shipment_columns;
+use crate::store::rows::shipments::{event_columns, shipment_columns};
 
-/// Loads a shipment (SQLite: the writer lock is already held).
-pub const SHIPMENT: &str = concat!(
-    "SELECT ",
-    shipment_columns!(),
-    " FROM shipments WHERE id = $1"
-);
 /// Loads a shipment and locks its row until commit (PostgreSQL): a second apply on this
 /// shipment waits, then merges against what this one wrote.
 pub const SHIPMENT_FOR_UPDATE: &str = concat!(
@@ -20,9 +15,11 @@ pub const SHIPMENT_FOR_UPDATE: &str = concat!(
     " FROM shipments WHERE id = $1 FOR UPDATE"
 );
 /// The stored timeline, in no particular order (the merge orders it).
-pub const EVENTS: &str = "SELECT event_id, status, substatus, raw_code, raw_text, occurred_at, \
-     utc_offset_seconds, tz_source, location_text, postal_code, country FROM events \
-     WHERE shipment_id = $1";
+pub const EVENTS: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE shipment_id = $1"
+);
 /// Notes a push that changed nothing else.
 pub const TOUCH_PUSH: &str = "UPDATE shipments SET last_push_at = $1 WHERE id = $2";
 /// Inserts an event, or rewrites the detail of a stored one (same fingerprint).
@@ -225,10 +222,11 @@ macro_rules! update_tx_impl {
                 if !marked {
                     return Ok(None);
                 }
-                let row: Option<ShipmentRow> = sqlx::query_as($crate::store::sql::update::SHIPMENT)
-                    .bind(shipment_id)
-                    .fetch_optional(&mut *self.0)
-                    .await?;
+                let row: Option<ShipmentRow> =
+                    sqlx::query_as($crate::store::sql::shipments::SHIPMENT_BY_ID)
+                        .bind(shipment_id)
+                        .fetch_optional(&mut *self.0)
+                        .await?;
                 let latest: Option<EventRow> = sqlx::query_as(LATEST_EVENT)
                     .bind(shipment_id)
                     .fetch_optional(&mut *self.0)

@@ -4,7 +4,8 @@
 
 use sqlx::{Sqlite, Transaction};
 
-use crate::store::sql::update::{update_tx_impl, SHIPMENT};
+use crate::store::sql::shipments::SHIPMENT_BY_ID;
+use crate::store::sql::update::update_tx_impl;
 use crate::store::StoreResult;
 
 /// An open SQLite write transaction of the tracking pipeline.
@@ -18,4 +19,4 @@ impl Update {
     }
 }
 
-update_tx_impl!(Update, sqlite, SHIPMENT);
+update_tx_impl!(Update, sqlite, SHIPMENT_BY_ID);
