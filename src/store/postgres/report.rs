@@ -10,9 +10,9 @@ use sqlx::{PgConnection, Row};
 
 use crate::domain::buckets::bucket_sql;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
-use crate::domain::rollup::{HistKey, COUNTER_COLUMNS};
+use crate::domain::rollup::HistKey;
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{raw_scope, RAW_COUNTERS, ROLLUP_COUNTERS};
+use crate::store::sql::analytics::{raw_scope, report_counters, RAW_COUNTERS};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -84,26 +84,7 @@ pub(super) async fn apply_rollup(conn: &mut PgConnection, d: &RollupDelta) -> St
     Ok(())
 }
 
-fn counters_of(r: &PgRow) -> StoreResult<(String, String, [i64; N_COUNTERS])> {
-    let mut v = [0; N_COUNTERS];
-    for (slot, name) in v.iter_mut().zip(COUNTER_COLUMNS) {
-        *slot = r.try_get::<Option<i64>, _>(name)?.unwrap_or(0);
-    }
-    Ok((r.try_get("carrier")?, r.try_get("grp")?, v))
-}
-
-async fn rollup_counters(pool: &PgPool, q: &FactsQuery, p: &Plan) -> StoreResult<Vec<PgRow>> {
-    let Some((a, b)) = &p.span else {
-        return Ok(Vec::new());
-    };
-    Ok(sqlx::query(ROLLUP_COUNTERS)
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(a)
-        .bind(b)
-        .fetch_all(pool)
-        .await?)
-}
+report_counters!(PgPool, PgRow);
 
 /// One row per carrier, group and metric, the distribution as two arrays (bucket values and
 /// counts, one entry per month and bucket, summed by the caller): a lane quarter's ~300,000

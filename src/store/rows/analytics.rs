@@ -1,7 +1,7 @@
 //! The `shipment_facts` row, decoded the same way from both backends (instants as
 //! [`DbTime`], the small integers and 0/1 flags as [`DbInt`]: `INTEGER` in both schemas).
 
-use super::{time, DbInt, DbTime};
+use super::{decoders, time, DbInt, DbTime};
 use crate::domain::{EtaSource, ShipmentFacts};
 use crate::store::codec;
 use crate::store::{StoreError, StoreResult};
@@ -52,6 +52,16 @@ fn parse_source(s: Option<&str>) -> Option<EtaSource> {
     }
 }
 
+/// A small stored integer (minutes, working days), clamped to 32 bits.
+pub fn small(v: Option<i64>) -> Option<DbInt> {
+    v.map(|v| DbInt(v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32))
+}
+
+/// A 0/1 flag column.
+pub fn flag_of(b: bool) -> DbInt {
+    DbInt(i32::from(b))
+}
+
 fn int(v: Option<DbInt>) -> Option<i64> {
     v.map(|v| i64::from(v.0))
 }
@@ -93,7 +103,4 @@ impl TryFrom<FactsRow> for ShipmentFacts {
     }
 }
 
-/// Decodes facts rows.
-pub fn facts(rows: Vec<FactsRow>) -> StoreResult<Vec<ShipmentFacts>> {
-    rows.into_iter().map(ShipmentFacts::try_from).collect()
-}
+decoders!(FactsRow => ShipmentFacts, facts);

@@ -3,7 +3,7 @@
 //! (`event_types`, `carriers`, `statuses`) are JSON text on both sides, so they need no
 //! per-backend decoding.
 
-use super::{time, DbCount, DbInt, DbTime};
+use super::{decoders, time, DbCount, DbInt, DbTime};
 use crate::domain::subscription::Subscription;
 use crate::store::callbacks::{Delivery, DeliveryAttempt, DeliveryState, DueSubscription};
 use crate::store::codec;
@@ -83,15 +83,7 @@ impl TryFrom<SubscriptionRow> for Subscription {
     }
 }
 
-/// Decodes subscription rows.
-pub fn subscriptions(rows: Vec<SubscriptionRow>) -> StoreResult<Vec<Subscription>> {
-    rows.into_iter().map(Subscription::try_from).collect()
-}
-
-/// Decodes an optional subscription row.
-pub fn subscription(row: Option<SubscriptionRow>) -> StoreResult<Option<Subscription>> {
-    row.map(Subscription::try_from).transpose()
-}
+decoders!(SubscriptionRow => Subscription, subscriptions, subscription);
 
 /// A `deliveries` row.
 #[derive(sqlx::FromRow)]
@@ -138,15 +130,7 @@ impl TryFrom<DeliveryRow> for Delivery {
     }
 }
 
-/// Decodes delivery rows.
-pub fn deliveries(rows: Vec<DeliveryRow>) -> StoreResult<Vec<Delivery>> {
-    rows.into_iter().map(Delivery::try_from).collect()
-}
-
-/// Decodes an optional delivery row.
-pub fn delivery(row: Option<DeliveryRow>) -> StoreResult<Option<Delivery>> {
-    row.map(Delivery::try_from).transpose()
-}
+decoders!(DeliveryRow => Delivery, deliveries, delivery);
 
 /// A `delivery_attempts` row.
 #[derive(sqlx::FromRow)]

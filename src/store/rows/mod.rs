@@ -44,6 +44,26 @@ pub fn time(t: Option<DbTime>) -> Option<DateTime<Utc>> {
     t.map(|t| t.0)
 }
 
+/// Defines the decoders of a row type into its domain type: `$all` for a `Vec` of rows and,
+/// when named, `$one` for an optional row (a miss stays `None`; a corrupt row is an error).
+macro_rules! decoders {
+    ($row:ty => $domain:ty, $all:ident) => {
+        /// Decodes rows.
+        pub fn $all(rows: Vec<$row>) -> $crate::store::StoreResult<Vec<$domain>> {
+            rows.into_iter().map(<$domain>::try_from).collect()
+        }
+    };
+    ($row:ty => $domain:ty, $all:ident, $one:ident) => {
+        $crate::store::rows::decoders!($row => $domain, $all);
+
+        /// Decodes an optional row.
+        pub fn $one(row: Option<$row>) -> $crate::store::StoreResult<Option<$domain>> {
+            row.map(<$domain>::try_from).transpose()
+        }
+    };
+}
+pub(crate) use decoders;
+
 /// Implements `Type`, `Encode` and `Decode` of a newtype for one driver through the type
 /// the driver stores it as (`$via`), converting with `$to` / `$from`.
 macro_rules! stored_as {
@@ -99,3 +119,17 @@ stored_as!(DbInt, Sqlite, i64, |c| Ok(i64::from(c.0)), |v| Ok(DbInt(
     v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 )));
 stored_as!(DbInt, Postgres, i32, |c| Ok(c.0), |v| Ok(DbInt(v)));
+
+/// PostgreSQL arrays of the newtypes (the bulk writes bind `UNNEST` column arrays).
+impl sqlx::postgres::PgHasArrayType for DbTime {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        <DateTime<Utc> as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+}
+
+/// See [`DbTime`]'s array type.
+impl sqlx::postgres::PgHasArrayType for DbInt {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        <i32 as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+}

@@ -3,7 +3,7 @@
 
 use carriers::{Location, TrackingEvent};
 
-use super::{time, DbCount, DbInt, DbTime};
+use super::{decoders, time, DbCount, DbInt, DbTime};
 use crate::domain::{Merchant, Shipment, StatusChangeRecord};
 use crate::store::codec;
 use crate::store::{InboxItem, InboxState, StoreError, StoreResult};
@@ -97,15 +97,7 @@ impl TryFrom<ShipmentRow> for Shipment {
     }
 }
 
-/// Decodes shipment rows.
-pub fn shipments(rows: Vec<ShipmentRow>) -> StoreResult<Vec<Shipment>> {
-    rows.into_iter().map(Shipment::try_from).collect()
-}
-
-/// Decodes an optional shipment row.
-pub fn shipment(row: Option<ShipmentRow>) -> StoreResult<Option<Shipment>> {
-    row.map(Shipment::try_from).transpose()
-}
+decoders!(ShipmentRow => Shipment, shipments, shipment);
 
 /// An `events` row.
 #[derive(sqlx::FromRow)]
@@ -145,10 +137,7 @@ impl TryFrom<EventRow> for TrackingEvent {
     }
 }
 
-/// Decodes event rows.
-pub fn events(rows: Vec<EventRow>) -> StoreResult<Vec<TrackingEvent>> {
-    rows.into_iter().map(TrackingEvent::try_from).collect()
-}
+decoders!(EventRow => TrackingEvent, events);
 
 /// A `merchants` row.
 #[derive(sqlx::FromRow)]

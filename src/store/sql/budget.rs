@@ -1,7 +1,8 @@
 //! Carrier budgets: the SQL both dialects share, the row they read, and the
 //! [`BudgetStore`](crate::store::budget::BudgetStore) implementation over it
-//! ([`budget_impl!`]). The reservation (SQLite's writer lock against PostgreSQL's row lock)
-//! and the pause upsert (`MAX` against `GREATEST`) are each backend's own.
+//! ([`budget_impl!`]). The backends differ only in how the reservation holds the row: a
+//! `FOR UPDATE` row lock on PostgreSQL (so processes queue on it), SQLite's writer lock
+//! (`BEGIN IMMEDIATE`) on SQLite.
 
 use crate::store::budget::BudgetRow;
 use crate::store::rows::{time, DbCount, DbTime};
@@ -9,6 +10,20 @@ use crate::store::rows::{time, DbCount, DbTime};
 /// A carrier's budget row.
 pub const BUDGET_OF: &str =
     "SELECT next_slot_at, day, used_today, paused_until FROM carrier_budgets WHERE carrier = $1";
+
+/// Makes sure a carrier's budget row exists, so a reservation has a row to lock.
+pub const ENSURE_BUDGET: &str = "INSERT INTO carrier_budgets (carrier, next_slot_at, day, \
+     used_today) VALUES ($1, $2, $3, 0) ON CONFLICT (carrier) DO NOTHING";
+/// Stores a reservation's outcome.
+pub const WRITE_BUDGET: &str = "UPDATE carrier_budgets SET next_slot_at = $2, day = $3, \
+     used_today = $4, paused_until = $5 WHERE carrier = $1";
+/// A pause only ever lengthens: the later of the stored and the new instant wins (written
+/// as a `CASE`, which reads the same where PostgreSQL has `GREATEST` and SQLite `MAX`).
+pub const PAUSE: &str = "INSERT INTO carrier_budgets (carrier, next_slot_at, day, used_today, \
+     paused_until) VALUES ($1, $2, $3, 0, $4) ON CONFLICT (carrier) DO UPDATE SET \
+     paused_until = CASE WHEN carrier_budgets.paused_until IS NULL \
+     OR carrier_budgets.paused_until < EXCLUDED.paused_until \
+     THEN EXCLUDED.paused_until ELSE carrier_budgets.paused_until END";
 
 /// A `carrier_budgets` row as both backends decode it.
 #[derive(sqlx::FromRow)]
@@ -31,10 +46,11 @@ impl From<BudgetDbRow> for BudgetRow {
 }
 
 /// Implements [`BudgetStore`](crate::store::budget::BudgetStore) for a backend type with
-/// `read()`, `write()`, the inherent `reserve` and the associated `PAUSE` statement
-/// (`$1` carrier, `$2` now, `$3` today, `$4` paused until).
+/// `read()`, `write()` and `begin()`; `row_lock` is what the reservation's read appends to
+/// hold the row until commit (`" FOR UPDATE"`, or `""` where the transaction already holds
+/// the writer lock).
 macro_rules! budget_impl {
-    ($store:ty) => {
+    ($store:ty, row_lock: $row_lock:tt) => {
         #[async_trait::async_trait]
         impl $crate::store::budget::BudgetStore for $store {
             async fn reserve_calls(
@@ -44,7 +60,41 @@ macro_rules! budget_impl {
                 now: chrono::DateTime<chrono::Utc>,
                 want: u32,
             ) -> $crate::store::StoreResult<$crate::store::budget::Reservation> {
-                self.reserve(carrier, limits, now, want).await
+                use $crate::store::rows::{DbCount, DbTime};
+                use $crate::store::sql::budget::{BudgetDbRow, ENSURE_BUDGET, WRITE_BUDGET};
+                let mut tx = self.begin().await?;
+                sqlx::query(ENSURE_BUDGET)
+                    .bind(carrier.as_str())
+                    .bind(DbTime(now))
+                    .bind(now.format("%Y-%m-%d").to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                let row: BudgetDbRow = sqlx::query_as(concat!(
+                    "SELECT next_slot_at, day, used_today, paused_until FROM carrier_budgets \
+                     WHERE carrier = $1",
+                    $row_lock
+                ))
+                .bind(carrier.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                // The clock is read once the lock is held: a caller that queued behind other
+                // writers must not be handed a slot that already passed while it waited (that
+                // makes calls bunch up).
+                let now = now.max(chrono::Utc::now());
+                let (write, answer) =
+                    $crate::store::budget::plan_reservation(Some(&row.into()), limits, now, want);
+                if let Some(w) = write {
+                    sqlx::query(WRITE_BUDGET)
+                        .bind(carrier.as_str())
+                        .bind(DbTime(w.next_slot_at))
+                        .bind(&w.day)
+                        .bind(DbCount(w.used_today))
+                        .bind(DbTime::opt(w.paused_until))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(answer)
             }
 
             async fn pause_carrier(
@@ -54,7 +104,7 @@ macro_rules! budget_impl {
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::rows::DbTime;
                 let now = chrono::Utc::now();
-                sqlx::query(Self::PAUSE)
+                sqlx::query($crate::store::sql::budget::PAUSE)
                     .bind(carrier.as_str())
                     .bind(DbTime(now))
                     .bind(now.format("%Y-%m-%d").to_string())

@@ -75,10 +75,12 @@ pub const WRITE_POLL: &str = "UPDATE shipments SET last_polled_at = $1, next_pol
      poll_failures = $3, last_error = $4, lease_until = NULL WHERE id = $5";
 
 /// Implements [`Store`](crate::store::Store) for a backend type that has `read()`,
-/// `write()`, `begin()`, the associated `CLAIM_DUE` statement and the inherent
-/// `run_migrations` and `lock_owned_shipment` (see the module docs).
+/// `write()` and `begin()`. The backend names its migrations folder and how it locks: the
+/// suffix of the poller's claim (`FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite,
+/// whose conditional `UPDATE … RETURNING` runs under `BEGIN IMMEDIATE`) and of the owned-row
+/// check before a delete (`FOR UPDATE`; nothing where the writer lock already guards it).
 macro_rules! store_impl {
-    ($store:ty, $backend:ident) => {
+    ($store:ty, $backend:ident, $db:ident, $migrations:tt, claim_lock: $claim_lock:tt, row_lock: $row_lock:tt) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn migrate(&self) -> $crate::store::StoreResult<()> {
@@ -291,6 +293,45 @@ macro_rules! store_impl {
         }
 
         impl $store {
+            /// The poller's claim: only rows whose lease is free, so SKIP LOCKED (where
+            /// there is one) passes over rows another process is claiming right now, and a
+            /// row claimed and committed meanwhile is re-checked when locked and dropped.
+            const CLAIM_DUE: &'static str = concat!(
+                "UPDATE shipments SET lease_until = $1 WHERE id IN (\
+                   SELECT id FROM shipments WHERE next_poll_at IS NOT NULL AND next_poll_at <= $2 \
+                   AND (lease_until IS NULL OR lease_until < $2) ORDER BY ",
+                $crate::store::poll_priority!(),
+                ", next_poll_at LIMIT $3",
+                $claim_lock,
+                ") RETURNING ",
+                $crate::store::rows::shipments::shipment_columns!()
+            );
+
+            /// Applies pending migrations (on PostgreSQL sqlx takes an advisory lock, so
+            /// several processes starting at once migrate once).
+            async fn run_migrations(&self) -> $crate::store::StoreResult<()> {
+                sqlx::migrate!($migrations).run(self.write()).await?;
+                Ok(())
+            }
+
+            /// Locks the merchant's shipment row until commit where the backend has row
+            /// locks; false when it is not theirs.
+            async fn lock_owned_shipment(
+                tx: &mut sqlx::Transaction<'static, sqlx::$db>,
+                merchant_id: &str,
+                id: &str,
+            ) -> $crate::store::StoreResult<bool> {
+                let found: Option<String> = sqlx::query_scalar(concat!(
+                    "SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2",
+                    $row_lock
+                ))
+                .bind(id)
+                .bind(merchant_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                Ok(found.is_some())
+            }
+
             /// One shipment by a single key.
             async fn shipment_where(
                 &self,

@@ -8,9 +8,8 @@ use sqlx::{Row, SqliteConnection};
 use super::ts;
 use crate::domain::buckets::bucket_of;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer};
-use crate::domain::rollup::{COUNTER_COLUMNS, N_COUNTERS};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{raw_scope, RAW_COUNTERS, ROLLUP_COUNTERS};
+use crate::store::sql::analytics::{raw_scope, report_counters, RAW_COUNTERS};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -62,30 +61,7 @@ pub(super) async fn apply_rollup(conn: &mut SqliteConnection, d: &RollupDelta) -
     Ok(())
 }
 
-fn counters_of(r: &SqliteRow) -> StoreResult<(String, String, [i64; N_COUNTERS])> {
-    let mut v = [0; N_COUNTERS];
-    for (slot, name) in v.iter_mut().zip(COUNTER_COLUMNS) {
-        *slot = r.try_get::<Option<i64>, _>(name)?.unwrap_or(0);
-    }
-    Ok((r.try_get("carrier")?, r.try_get("grp")?, v))
-}
-
-async fn rollup_counters(
-    pool: &SqlitePool,
-    q: &FactsQuery,
-    p: &Plan,
-) -> StoreResult<Vec<SqliteRow>> {
-    let Some((a, b)) = &p.span else {
-        return Ok(Vec::new());
-    };
-    Ok(sqlx::query(ROLLUP_COUNTERS)
-        .bind(q.group_by.as_str())
-        .bind(&q.merchant_id)
-        .bind(a)
-        .bind(b)
-        .fetch_all(pool)
-        .await?)
-}
+report_counters!(SqlitePool, SqliteRow);
 
 async fn rollup_hist(pool: &SqlitePool, q: &FactsQuery, p: &Plan) -> StoreResult<Vec<SqliteRow>> {
     let Some((a, b)) = &p.span else {
