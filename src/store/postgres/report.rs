@@ -10,9 +10,10 @@ use sqlx::{PgConnection, Row};
 
 use crate::domain::buckets::bucket_sql;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
-use crate::domain::rollup::HistKey;
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{raw_scope, report_counters, RAW_COUNTERS};
+use crate::store::sql::analytics::{
+    bind_hist, raw_scope, report_counters, upsert_hist_sql, RAW_COUNTERS,
+};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -62,24 +63,16 @@ pub(super) async fn apply_rollup(conn: &mut PgConnection, d: &RollupDelta) -> St
         q.execute(&mut *conn).await?;
     }
     if !d.hist.is_empty() {
-        let col = |f: fn(&HistKey) -> &str| -> Vec<&str> { d.hist.keys().map(f).collect() };
-        sqlx::query(
-            "INSERT INTO report_hist (merchant_id, dim, month, carrier, grp, metric, bucket, n) \
-             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
-             $6::TEXT[], $7::BIGINT[], $8::BIGINT[]) \
-             ON CONFLICT (merchant_id, dim, month, carrier, grp, metric, bucket) \
-             DO UPDATE SET n = report_hist.n + EXCLUDED.n",
-        )
-        .bind(col(|k| k.0.as_str()))
-        .bind(col(|k| k.1))
-        .bind(col(|k| k.2.as_str()))
-        .bind(col(|k| k.3.as_str()))
-        .bind(col(|k| k.4.as_str()))
-        .bind(col(|k| k.5))
-        .bind(d.hist.keys().map(|k| k.6).collect::<Vec<i64>>())
-        .bind(d.hist.values().copied().collect::<Vec<i64>>())
-        .execute(&mut *conn)
-        .await?;
+        macro_rules! col {
+            ($f:expr) => {
+                d.hist.iter().map($f).collect::<Vec<_>>()
+            };
+        }
+        let query = sqlx::query(upsert_hist_sql!(
+            "SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+             $6::TEXT[], $7::BIGINT[], $8::BIGINT[])"
+        ));
+        bind_hist!(query, col).execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -174,6 +174,38 @@ macro_rules! bind_facts {
 }
 pub(crate) use bind_facts;
 
+/// Adds to the report's distribution rollup from `$rows` (as in [`upsert_facts_sql!`]),
+/// columns in [`bind_hist!`] order.
+macro_rules! upsert_hist_sql {
+    ($rows:expr) => {
+        concat!(
+            "INSERT INTO report_hist (merchant_id, dim, month, carrier, grp, metric, bucket, n) ",
+            $rows,
+            " ON CONFLICT (merchant_id, dim, month, carrier, grp, metric, bucket) \
+             DO UPDATE SET n = report_hist.n + EXCLUDED.n"
+        )
+    };
+}
+pub(crate) use upsert_hist_sql;
+
+/// Binds the 8 columns of [`upsert_hist_sql!`] over `(key, count)` entries of a
+/// `RollupDelta`'s histogram, like [`bind_facts!`].
+macro_rules! bind_hist {
+    ($query:expr, $col:ident) => {{
+        use $crate::domain::rollup::HistKey as K;
+        $query
+            .bind($col!(|(k, _): (&K, &i64)| k.0.clone()))
+            .bind($col!(|(k, _): (&K, &i64)| k.1))
+            .bind($col!(|(k, _): (&K, &i64)| k.2.clone()))
+            .bind($col!(|(k, _): (&K, &i64)| k.3.clone()))
+            .bind($col!(|(k, _): (&K, &i64)| k.4.clone()))
+            .bind($col!(|(k, _): (&K, &i64)| k.5))
+            .bind($col!(|(k, _): (&K, &i64)| k.6))
+            .bind($col!(|(_, n): (&K, &i64)| *n))
+    }};
+}
+pub(crate) use bind_hist;
+
 /// Inserts finished shipments of a history import from `$rows` (as in
 /// [`upsert_facts_sql!`]), columns in [`bind_imported!`] order; an id already stored is kept.
 macro_rules! import_shipments_sql {

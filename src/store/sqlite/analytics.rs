@@ -38,18 +38,11 @@ async fn upsert_facts(
     tx: &mut Transaction<'static, Sqlite>,
     rows: &[ShipmentFacts],
 ) -> StoreResult<()> {
-    for row in rows {
-        macro_rules! one {
-            ($f:expr) => {
-                ($f)(row)
-            };
-        }
-        let query = sqlx::query(upsert_facts_sql!(
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19, $20, $21, $22, $23, $24, $25)"
-        ));
-        bind_facts!(query, one).execute(&mut **tx).await?;
-    }
+    let sql = upsert_facts_sql!(
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22, $23, $24, $25)"
+    );
+    each_row!(&mut **tx, rows, sql, bind_facts);
     Ok(())
 }
 
@@ -58,18 +51,11 @@ async fn insert_shipments(
     tx: &mut Transaction<'static, Sqlite>,
     rows: &[&Shipment],
 ) -> StoreResult<()> {
-    for row in rows {
-        macro_rules! one {
-            ($f:expr) => {
-                ($f)(row)
-            };
-        }
-        let query = sqlx::query(import_shipments_sql!(
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19)"
-        ));
-        bind_imported!(query, one).execute(&mut **tx).await?;
-    }
+    let sql = import_shipments_sql!(
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19)"
+    );
+    each_row!(&mut **tx, rows.iter().copied(), sql, bind_imported);
     Ok(())
 }
 

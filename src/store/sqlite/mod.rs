@@ -2,6 +2,23 @@
 //! writer connection (SQLite serializes writers anyway; one connection avoids busy retries),
 //! `BEGIN IMMEDIATE` for every write transaction, and a small pool of readers.
 
+/// Runs `$sql` once per row of `$rows` on `$conn` (an expression giving a connection),
+/// its parameters bound by a column binder such as `bind_facts!` with each column closure
+/// applied to the row: SQLite writes a batch as single-row statements inside the caller's
+/// transaction, which costs one fsync at commit, not one per row.
+macro_rules! each_row {
+    ($conn:expr, $rows:expr, $sql:expr, $binder:ident) => {
+        for row in $rows {
+            macro_rules! one {
+                ($f:expr) => {
+                    ($f)(row)
+                };
+            }
+            $binder!(sqlx::query($sql), one).execute($conn).await?;
+        }
+    };
+}
+
 mod analytics;
 mod budget;
 mod inbox;

@@ -9,7 +9,9 @@ use super::ts;
 use crate::domain::buckets::bucket_of;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{raw_scope, report_counters, RAW_COUNTERS};
+use crate::store::sql::analytics::{
+    bind_hist, raw_scope, report_counters, upsert_hist_sql, RAW_COUNTERS,
+};
 use crate::store::{StoreError, StoreResult};
 
 /// Adds a delta to both rollups.
@@ -40,24 +42,8 @@ pub(super) async fn apply_rollup(conn: &mut SqliteConnection, d: &RollupDelta) -
         }
         q.execute(&mut *conn).await?;
     }
-    for (k, n) in &d.hist {
-        sqlx::query(
-            "INSERT INTO report_hist (merchant_id, dim, month, carrier, grp, metric, bucket, n) \
-             VALUES (?,?,?,?,?,?,?,?) \
-             ON CONFLICT (merchant_id, dim, month, carrier, grp, metric, bucket) \
-             DO UPDATE SET n = n + excluded.n",
-        )
-        .bind(&k.0)
-        .bind(k.1)
-        .bind(&k.2)
-        .bind(&k.3)
-        .bind(&k.4)
-        .bind(k.5)
-        .bind(k.6)
-        .bind(*n)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let sql = upsert_hist_sql!("VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+    each_row!(&mut *conn, &d.hist, sql, bind_hist);
     Ok(())
 }
 
