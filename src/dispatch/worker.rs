@@ -26,7 +26,7 @@ use super::schedule::decide;
 use super::sealing::SealError;
 use super::sender::Sender;
 use crate::state::AppState;
-use crate::store::callbacks::{AttemptRecord, NextStep};
+use crate::store::callbacks::{AttemptRecord, Claim, NextStep};
 use crate::store::{Delivery, DeliveryAttempt, StoreError, Subscription};
 
 /// Most attempts recorded in one transaction.
@@ -140,13 +140,13 @@ impl Deliverer {
         let claimed = self
             .state
             .store
-            .claim_deliveries(
+            .claim_deliveries(&Claim {
                 now,
-                now + self.lease,
-                capacity,
-                self.cfg.per_endpoint_concurrency,
-                &busy,
-            )
+                lease_until: now + self.lease,
+                limit: capacity,
+                per_subscription: self.cfg.per_endpoint_concurrency,
+                in_flight: &busy,
+            })
             .await
             .unwrap_or_else(|e| {
                 tracing::error!(error = %e, "claiming callback deliveries failed");

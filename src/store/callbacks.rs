@@ -211,18 +211,12 @@ pub trait SubscriptionStore: Send + Sync {
 /// implemented by both backends.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Claims due deliveries, leasing them until `lease_until`: at most `limit`, and for each
-    /// subscription at most `per_subscription` minus what `in_flight` says it already has.
-    /// Only the first pending delivery of each (shipment, subscription) is claimable, and only
-    /// for enabled subscriptions.
-    async fn claim_deliveries(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-        per_subscription: u32,
-        in_flight: &[(String, u32)],
-    ) -> StoreResult<Vec<Delivery>>;
+    /// Claims due deliveries, leasing them until `claim.lease_until`: at most `claim.limit`,
+    /// and for each subscription at most `claim.per_subscription` minus what
+    /// `claim.in_flight` says it already has, oldest due first. Only the first pending
+    /// delivery of each (shipment, subscription) is claimable, and only for enabled
+    /// subscriptions.
+    async fn claim_deliveries(&self, claim: &Claim<'_>) -> StoreResult<Vec<Delivery>>;
     /// Records attempts in one transaction, releasing their leases. A subscription failing
     /// with no success since `failing_cutoff` or earlier is disabled with `failing_reason`.
     async fn record_attempts(

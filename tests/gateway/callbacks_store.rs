@@ -8,7 +8,7 @@ use carriers::{
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parcelgate::domain::{Merchant, NewShipment, Shipment};
-use parcelgate::store::callbacks::{AttemptRecord, NextStep};
+use parcelgate::store::callbacks::{AttemptRecord, Claim, NextStep};
 use parcelgate::store::{
     new_id, DeliveryAttempt, DeliveryFilter, DeliveryState, NewSubscription, SubscriptionPatch,
     UpdateSource,
@@ -17,6 +17,23 @@ use parcelgate::tracking::ApplyUpdates;
 use serde_json::Value;
 
 use crate::common::db::{stores, TestStore};
+
+/// A delivery claim, positional for brevity.
+fn claim<'a>(
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u32,
+    per_subscription: u32,
+    in_flight: &'a [(String, u32)],
+) -> Claim<'a> {
+    Claim {
+        now,
+        lease_until,
+        limit,
+        per_subscription,
+        in_flight,
+    }
+}
 
 fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 4, 8, 0, 0).single().unwrap() + Duration::minutes(minutes)
@@ -384,14 +401,17 @@ async fn a_subscription_at_its_cap_leaves_the_claim_to_the_others() {
         // The dead endpoint's rows are as old as the healthy one's, but it holds its whole
         // cap in flight: the claim goes entirely to the other subscription.
         let got = s
-            .claim_deliveries(at(30), at(31), 10, 2, &[(dead.id.clone(), 2)])
+            .claim_deliveries(&claim(at(30), at(31), 10, 2, &[(dead.id.clone(), 2)]))
             .await
             .unwrap();
         assert_eq!(got.len(), 2, "[{n}]");
         assert!(got.iter().all(|d| d.subscription_id == ok.id), "[{n}]");
         // Another process's view (nothing in flight here): the healthy subscription's due
         // rows are all leased, so it takes none of the overall limit from the other one.
-        let got = s.claim_deliveries(at(30), at(31), 1, 2, &[]).await.unwrap();
+        let got = s
+            .claim_deliveries(&claim(at(30), at(31), 1, 2, &[]))
+            .await
+            .unwrap();
         assert_eq!(got.len(), 1, "[{n}] the overall limit holds");
         assert_eq!(
             got[0].subscription_id, dead.id,
@@ -419,7 +439,10 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
         let lease = at(30) + Duration::minutes(1);
 
         // Per-subscription cap, and in-flight counts reduce it.
-        let got = s.claim_deliveries(at(30), lease, 10, 2, &[]).await.unwrap();
+        let got = s
+            .claim_deliveries(&claim(at(30), lease, 10, 2, &[]))
+            .await
+            .unwrap();
         assert_eq!(got.len(), 2, "[{n}] capped at 2 per subscription");
         let first: Vec<_> = got.iter().map(|d| (d.shipment_id.clone(), d.seq)).collect();
         assert_eq!(
@@ -428,7 +451,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
             "[{n}] oldest first"
         );
         let got = s
-            .claim_deliveries(at(30), lease, 10, 3, &[(sub.id.clone(), 2)])
+            .claim_deliveries(&claim(at(30), lease, 10, 3, &[(sub.id.clone(), 2)]))
             .await
             .unwrap();
         assert_eq!(
@@ -439,7 +462,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
             "[{n}] a's second change waits for its first"
         );
         assert!(
-            s.claim_deliveries(at(30), lease, 10, 10, &[])
+            s.claim_deliveries(&claim(at(30), lease, 10, 10, &[]))
                 .await
                 .unwrap()
                 .is_empty(),
@@ -468,7 +491,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
         .await
         .unwrap();
         let blocked = s
-            .claim_deliveries(at(35), at(36), 10, 10, &[])
+            .claim_deliveries(&claim(at(35), at(36), 10, 10, &[]))
             .await
             .unwrap();
         assert!(
@@ -476,7 +499,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
             "[{n}] a#2 blocked by a#1 (b and c are back: their leases expired): {blocked:?}"
         );
         let again = s
-            .claim_deliveries(at(41), at(100), 10, 10, &[])
+            .claim_deliveries(&claim(at(41), at(100), 10, 10, &[]))
             .await
             .unwrap();
         assert!(
@@ -496,7 +519,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
         .await
         .unwrap();
         let next = s
-            .claim_deliveries(at(43), at(44), 10, 10, &[])
+            .claim_deliveries(&claim(at(43), at(44), 10, 10, &[]))
             .await
             .unwrap();
         assert_eq!(
@@ -512,7 +535,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
             .await
             .unwrap();
         assert!(
-            s.claim_deliveries(at(50), at(51), 10, 10, &[])
+            s.claim_deliveries(&claim(at(50), at(51), 10, 10, &[]))
                 .await
                 .unwrap()
                 .is_empty(),

@@ -1,6 +1,6 @@
 //! PostgreSQL side of the webhook inbox: the shared implementation (`store::sql::inbox`)
 //! plus the claim (`FOR UPDATE SKIP LOCKED`: two processes never claim the same row, and a
-//! crashed worker's lease simply expires) and the batch writes (one `UNNEST` statement per
+//! crashed worker's lease simply expires) and the batch insert (one `UNNEST` statement per
 //! batch: a round trip per body would cap group commit at the network latency).
 
 use chrono::{DateTime, Utc};
@@ -9,7 +9,10 @@ use super::PgStore;
 use crate::store::sql::inbox::{inbox_columns, inbox_impl};
 use crate::store::{NewInboxItem, StoreResult};
 
-inbox_impl!(PgStore);
+inbox_impl!(
+    PgStore,
+    finished_rows: "SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id BIGINT, error TEXT)"
+);
 
 impl PgStore {
     /// The inbox claim: `FOR UPDATE SKIP LOCKED`, so two processes never claim one row.
@@ -41,26 +44,5 @@ impl PgStore {
         // BIGSERIAL values follow the ORDER BY n insertion order within one statement.
         ids.sort_unstable();
         Ok(ids)
-    }
-
-    /// Marks many bodies in one statement.
-    async fn finish_inbox_batch(
-        &self,
-        done: &[(i64, Option<String>)],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let ids: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
-        let errors: Vec<Option<&str>> = done.iter().map(|(_, e)| e.as_deref()).collect();
-        sqlx::query(
-            "UPDATE webhook_inbox w SET state = CASE WHEN t.error IS NULL THEN 'done' ELSE 'failed' END, \
-             error = t.error, processed_at = $3, locked_until = NULL \
-             FROM UNNEST($1::bigint[], $2::text[]) AS t(id, error) WHERE w.id = t.id",
-        )
-        .bind(&ids)
-        .bind(&errors)
-        .bind(now)
-        .execute(self.write())
-        .await?;
-        Ok(())
     }
 }

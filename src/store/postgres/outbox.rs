@@ -1,18 +1,22 @@
 //! PostgreSQL: the callback outbox, the shared implementation of `store::sql::outbox` with
 //! what PostgreSQL does its own way: rows are written under the shipment's row lock (taken
-//! by the update, and by a replay's `SHIPMENT_FOR_REPLAY`), which also serializes `seq`;
+//! by the update, and by a replay's shipment read), which also serializes `seq`;
 //! deliveries are claimed with `FOR UPDATE SKIP LOCKED` leases so several processes share
-//! the work; lists travel as arrays.
+//! the work.
 
 use super::PgStore;
 use crate::store::callbacks::{Claim, Delivery};
-use crate::store::rows::callbacks::{self as rows, attempt_columns, delivery_columns};
-use crate::store::rows::shipments::shipment_columns;
+use crate::store::rows::callbacks::{self as rows, delivery_columns};
 use crate::store::rows::DbTime;
-use crate::store::sql::outbox::{outbox_impl, DUE};
+use crate::store::sql::outbox::outbox_impl;
 use crate::store::StoreResult;
 
-outbox_impl!(PgStore, sqlx::Postgres);
+outbox_impl!(
+    PgStore,
+    sqlx::Postgres,
+    row_lock: " FOR UPDATE",
+    id_rows: "SELECT jsonb_array_elements_text($1::jsonb)"
+);
 
 /// One statement for every subscription: a LATERAL walk of each one's due index up to its
 /// room, locking (and skipping rows another process holds) as it goes.
@@ -30,41 +34,13 @@ const CLAIM: &str = concat!(
 );
 
 impl PgStore {
-    /// The shipment read of a replay, locking the row as an update does, so the replayed
-    /// rows' `seq` cannot collide with a concurrent update's.
-    pub(crate) const SHIPMENT_FOR_REPLAY: &'static str = concat!(
-        "SELECT ",
-        shipment_columns!(),
-        " FROM shipments WHERE id = $1 FOR UPDATE"
-    );
-
-    /// The attempts of a list of deliveries, oldest first: the ids travel as one array.
-    pub(crate) const ATTEMPTS_OF: &'static str = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM delivery_attempts WHERE delivery_id = ANY($1) ORDER BY id"
-    );
-
-    /// Delivery ids as [`Self::ATTEMPTS_OF`] binds them.
-    pub(crate) fn delivery_id_list(ids: &[String]) -> &[String] {
-        ids
-    }
-
-    /// Leases what a claim asks for: the share of each subscription, then one locking
-    /// statement for all of them.
-    pub(crate) async fn claim_deliveries_locked(
-        &self,
+    /// Leases each subscription's share in one locking statement for all of them.
+    pub(crate) async fn lease_shares(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         claim: &Claim<'_>,
+        shares: Vec<(String, u32)>,
     ) -> StoreResult<Vec<Delivery>> {
-        let due: Vec<rows::DueRow> = sqlx::query_as(DUE)
-            .bind(DbTime(claim.now))
-            .fetch_all(&self.pool)
-            .await?;
-        let plan = claim.share(rows::due_subscriptions(due, claim.now));
-        if plan.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (ids, rooms): (Vec<String>, Vec<i32>) = plan
+        let (ids, rooms): (Vec<String>, Vec<i32>) = shares
             .into_iter()
             .map(|(id, n)| (id, i32::try_from(n).unwrap_or(i32::MAX)))
             .unzip();
@@ -73,7 +49,7 @@ impl PgStore {
             .bind(&ids)
             .bind(&rooms)
             .bind(DbTime(claim.now))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut **tx)
             .await?;
         rows::deliveries(rows)
     }

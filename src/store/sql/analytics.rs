@@ -162,7 +162,9 @@ macro_rules! bind_facts {
             .bind($col!(|f: &F| flag_of(f.first_attempt)))
             .bind($col!(|f: &F| flag_of(f.exception)))
             .bind($col!(|f: &F| flag_of(f.returned)))
-            .bind($col!(|f: &F| f.eta_source.map(|s| source_name(s).to_string())))
+            .bind($col!(|f: &F| f
+                .eta_source
+                .map(|s| source_name(s).to_string())))
             .bind($col!(|f: &F| DbTime::opt(f.eta_from)))
             .bind($col!(|f: &F| DbTime::opt(f.eta_to)))
             .bind($col!(|f: &F| DbTime::opt(f.carrier_eta_from)))

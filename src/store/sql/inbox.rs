@@ -14,9 +14,6 @@ pub(crate) use inbox_columns;
 /// Stores one body.
 pub const INSERT: &str = "INSERT INTO webhook_inbox (carrier, body, remote_addr, received_at) \
      VALUES ($1, $2, $3, $4) RETURNING id";
-/// Marks one body done or parked.
-pub const FINISH: &str = "UPDATE webhook_inbox SET state = $1, error = $2, processed_at = $3, \
-     locked_until = NULL WHERE id = $4";
 /// One row.
 pub const BY_ID: &str = concat!(
     "SELECT ",
@@ -24,11 +21,29 @@ pub const BY_ID: &str = concat!(
     " FROM webhook_inbox WHERE id = $1"
 );
 
+/// Marks a batch of bodies done or parked in one statement. `$rows` turns `$1`, a JSON array
+/// of `{"id", "error"}` objects, into rows `t(id, error)` (`jsonb_to_recordset` on
+/// PostgreSQL, `json_each` on SQLite): one statement whatever the batch size, where a round
+/// trip per body would cap group commit at the network latency.
+macro_rules! finish_batch_sql {
+    ($rows:expr) => {
+        concat!(
+            "UPDATE webhook_inbox SET \
+             state = CASE WHEN t.error IS NULL THEN 'done' ELSE 'failed' END, \
+             error = t.error, processed_at = $2, locked_until = NULL FROM (",
+            $rows,
+            ") AS t WHERE webhook_inbox.id = t.id"
+        )
+    };
+}
+pub(crate) use finish_batch_sql;
+
 /// Implements [`InboxStore`](crate::store::InboxStore) for a backend type with `read()`,
 /// `write()`, `begin()`, the associated `CLAIM_INBOX` statement and the inherent
-/// `insert_inbox_batch` and `finish_inbox_batch`.
+/// `insert_inbox_batch`; `finished_rows` is the backend's JSON row source of
+/// [`finish_batch_sql!`].
 macro_rules! inbox_impl {
-    ($store:ty) => {
+    ($store:ty, finished_rows: $finished_rows:tt) => {
         #[async_trait::async_trait]
         impl $crate::store::InboxStore for $store {
             async fn inbox_insert(
@@ -73,18 +88,8 @@ macro_rules! inbox_impl {
                 error: Option<&str>,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
-                let state = match error {
-                    Some(_) => $crate::store::InboxState::Failed,
-                    None => $crate::store::InboxState::Done,
-                };
-                sqlx::query($crate::store::sql::inbox::FINISH)
-                    .bind(state.as_str())
-                    .bind(error)
-                    .bind($crate::store::rows::DbTime(now))
-                    .bind(id)
-                    .execute(self.write())
-                    .await?;
-                Ok(())
+                self.inbox_finish_batch(&[(id, error.map(str::to_string))], now)
+                    .await
             }
 
             async fn inbox_finish_batch(
@@ -92,7 +97,16 @@ macro_rules! inbox_impl {
                 done: &[(i64, Option<String>)],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
-                self.finish_inbox_batch(done, now).await
+                let rows: Vec<serde_json::Value> = done
+                    .iter()
+                    .map(|(id, error)| serde_json::json!({ "id": id, "error": error }))
+                    .collect();
+                sqlx::query($crate::store::sql::inbox::finish_batch_sql!($finished_rows))
+                    .bind(serde_json::Value::Array(rows).to_string())
+                    .bind($crate::store::rows::DbTime(now))
+                    .execute(self.write())
+                    .await?;
+                Ok(())
             }
 
             async fn inbox_item(

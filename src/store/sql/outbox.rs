@@ -7,8 +7,8 @@
 //!
 //! What differs stays in the backend files: the claim (a conditional `UPDATE … RETURNING` per
 //! subscription under SQLite's `BEGIN IMMEDIATE`, one `FOR UPDATE SKIP LOCKED` statement on
-//! PostgreSQL), how a list of delivery ids travels (`ATTEMPTS_OF`, JSON against an array)
-//! and the shipment read of a replay (`SHIPMENT_FOR_REPLAY`, locked on PostgreSQL).
+//! PostgreSQL), how a JSON list of delivery ids becomes rows, and the row lock of a replay's
+//! shipment read (`FOR UPDATE` on PostgreSQL).
 
 use crate::store::rows::callbacks::delivery_columns;
 
@@ -90,12 +90,13 @@ pub const REPLAY_EVENT: &str = "SELECT * FROM events WHERE shipment_id = $1 AND 
 /// Implements [`OutboxStore`](crate::store::OutboxStore) for a backend
 /// (`outbox_impl!(SqliteStore, sqlx::Sqlite)`), plus `insert_rows`, which the backend's
 /// `update.rs` calls inside the update's transaction. The store supplies `read()`,
-/// `write()`, `begin()`, the inherent method `claim_deliveries_locked` (leasing what a
-/// [`Claim`](crate::store::callbacks::Claim) asks for), the associated constants
-/// `ATTEMPTS_OF` and `SHIPMENT_FOR_REPLAY`, and `delivery_id_list` (the ids as
-/// `ATTEMPTS_OF` binds them).
+/// `write()`, `begin()` and the inherent `lease_shares` (leasing each subscription's share of
+/// a [`Claim`](crate::store::callbacks::Claim) inside the claim's transaction). `row_lock` holds a replayed
+/// shipment's row as an update does (so the replayed rows' `seq` cannot collide with a
+/// concurrent update's; `""` where the writer lock already does), and `id_rows` turns `$1`, a
+/// JSON array of strings, into rows of one column.
 macro_rules! outbox_impl {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, row_lock: $row_lock:tt, id_rows: $id_rows:tt) => {
         /// Enqueues the outbox rows of one shipment, inside a write transaction.
         pub(super) async fn insert_rows(
             tx: &mut sqlx::Transaction<'static, $db>,
@@ -135,22 +136,19 @@ macro_rules! outbox_impl {
 
             #[async_trait::async_trait]
             impl OutboxStore for $store {
-                async fn claim_deliveries(
-                    &self,
-                    now: DateTime<Utc>,
-                    lease_until: DateTime<Utc>,
-                    limit: u32,
-                    per_subscription: u32,
-                    in_flight: &[(String, u32)],
-                ) -> StoreResult<Vec<Delivery>> {
-                    let claim = Claim {
-                        now,
-                        lease_until,
-                        limit,
-                        per_subscription,
-                        in_flight,
+                async fn claim_deliveries(&self, claim: &Claim<'_>) -> StoreResult<Vec<Delivery>> {
+                    let mut tx = self.begin().await?;
+                    let due: Vec<rows::DueRow> = sqlx::query_as($crate::store::sql::outbox::DUE)
+                        .bind(DbTime(claim.now))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let shares = claim.share(rows::due_subscriptions(due, claim.now));
+                    let mut out = if shares.is_empty() {
+                        Vec::new()
+                    } else {
+                        Self::lease_shares(&mut tx, claim, shares).await?
                     };
-                    let mut out = self.claim_deliveries_locked(&claim).await?;
+                    tx.commit().await?;
                     out.sort_by_key(|d| d.next_attempt_at);
                     Ok(out)
                 }
@@ -260,8 +258,17 @@ macro_rules! outbox_impl {
                     &self,
                     delivery_ids: &[String],
                 ) -> StoreResult<Vec<DeliveryAttempt>> {
-                    let rows: Vec<AttemptRow> = sqlx::query_as(Self::ATTEMPTS_OF)
-                        .bind(Self::delivery_id_list(delivery_ids))
+                    // The attempts of a list of deliveries, oldest first: the ids travel as
+                    // one JSON array.
+                    const ATTEMPTS_OF: &str = concat!(
+                        "SELECT ",
+                        $crate::store::rows::callbacks::attempt_columns!(),
+                        " FROM delivery_attempts WHERE delivery_id IN (",
+                        $id_rows,
+                        ") ORDER BY id"
+                    );
+                    let rows: Vec<AttemptRow> = sqlx::query_as(ATTEMPTS_OF)
+                        .bind($crate::store::codec::to_json(&delivery_ids))
                         .fetch_all(self.read())
                         .await?;
                     Ok(rows::attempts(rows))
@@ -310,7 +317,13 @@ macro_rules! outbox_impl {
                     let mut n = 0;
                     for c in &changes {
                         if !shipments.contains_key(&c.shipment_id) {
-                            let row: ShipmentRow = sqlx::query_as(Self::SHIPMENT_FOR_REPLAY)
+                            const SHIPMENT_FOR_REPLAY: &str = concat!(
+                                "SELECT ",
+                                $crate::store::rows::shipments::shipment_columns!(),
+                                " FROM shipments WHERE id = $1",
+                                $row_lock
+                            );
+                            let row: ShipmentRow = sqlx::query_as(SHIPMENT_FOR_REPLAY)
                                 .bind(&c.shipment_id)
                                 .fetch_one(&mut *tx)
                                 .await?;

@@ -1,15 +1,18 @@
 //! SQLite side of the webhook inbox: the shared implementation (`store::sql::inbox`) plus
-//! the claim (a conditional `UPDATE … RETURNING` under `BEGIN IMMEDIATE`) and the batch
-//! writes (one statement per body, one transaction per batch: one fsync for the batch).
-
-use chrono::{DateTime, Utc};
+//! the claim (a conditional `UPDATE … RETURNING` under `BEGIN IMMEDIATE`), the batch
+//! insert (one statement per body, one transaction per batch: one fsync for the batch) and
+//! the `json_each` rows of the batch finish.
 
 use super::SqliteStore;
 use crate::store::rows::DbTime;
-use crate::store::sql::inbox::{inbox_columns, inbox_impl, FINISH, INSERT};
-use crate::store::{InboxState, NewInboxItem, StoreResult};
+use crate::store::sql::inbox::{inbox_columns, inbox_impl, INSERT};
+use crate::store::{NewInboxItem, StoreResult};
 
-inbox_impl!(SqliteStore);
+inbox_impl!(
+    SqliteStore,
+    finished_rows: "SELECT json_extract(value, '$.id') AS id, \
+                    json_extract(value, '$.error') AS error FROM json_each($1)"
+);
 
 impl SqliteStore {
     /// The inbox claim: a conditional `UPDATE … RETURNING` under `BEGIN IMMEDIATE`.
@@ -36,29 +39,5 @@ impl SqliteStore {
         }
         tx.commit().await?;
         Ok(ids)
-    }
-
-    /// Marks many bodies in one transaction.
-    async fn finish_inbox_batch(
-        &self,
-        done: &[(i64, Option<String>)],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        for (id, error) in done {
-            let state = match error {
-                Some(_) => InboxState::Failed,
-                None => InboxState::Done,
-            };
-            sqlx::query(FINISH)
-                .bind(state.as_str())
-                .bind(error)
-                .bind(DbTime(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 }

@@ -1,17 +1,21 @@
 //! SQLite: the callback outbox, the shared implementation of `store::sql::outbox` with what
 //! SQLite does its own way: deliveries are claimed with a conditional `UPDATE … RETURNING`
 //! lease per subscription inside one `BEGIN IMMEDIATE` transaction (the single writer holds
-//! the lock, so no other claim interleaves), and a list of ids travels as JSON.
+//! the lock, so no other claim interleaves).
 
 use super::SqliteStore;
 use crate::store::callbacks::{Claim, Delivery};
-use crate::store::rows::callbacks::{self as rows, attempt_columns, delivery_columns};
-use crate::store::rows::shipments::shipment_columns;
+use crate::store::rows::callbacks::{self as rows, delivery_columns};
 use crate::store::rows::DbTime;
-use crate::store::sql::outbox::{outbox_impl, DUE};
-use crate::store::{codec, StoreResult};
+use crate::store::sql::outbox::outbox_impl;
+use crate::store::StoreResult;
 
-outbox_impl!(SqliteStore, sqlx::Sqlite);
+outbox_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    row_lock: "",
+    id_rows: "SELECT value FROM json_each($1)"
+);
 
 /// Leases up to `$4` claimable deliveries of one subscription (`$2`) until `$1`: due at
 /// `$3`, not leased, and the first pending one of their (shipment, subscription), walked
@@ -29,50 +33,24 @@ const CLAIM_ONE: &str = concat!(
 );
 
 impl SqliteStore {
-    /// The shipment read of a replay: no row lock in SQLite, whose `BEGIN IMMEDIATE`
-    /// already holds the database's write lock.
-    pub(crate) const SHIPMENT_FOR_REPLAY: &'static str = concat!(
-        "SELECT ",
-        shipment_columns!(),
-        " FROM shipments WHERE id = $1"
-    );
-
-    /// The attempts of a list of deliveries, oldest first: the ids travel as one JSON array.
-    pub(crate) const ATTEMPTS_OF: &'static str = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each($1)) \
-         ORDER BY id"
-    );
-
-    /// Delivery ids as [`Self::ATTEMPTS_OF`] binds them.
-    pub(crate) fn delivery_id_list(ids: &[String]) -> String {
-        codec::to_json(&ids)
-    }
-
-    /// Leases what a claim asks for: the share of each subscription, then one lease
-    /// statement per subscription, all in one write transaction.
-    pub(crate) async fn claim_deliveries_locked(
-        &self,
+    /// Leases each subscription's share, one statement per subscription, in the claim's
+    /// write transaction.
+    pub(crate) async fn lease_shares(
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
         claim: &Claim<'_>,
+        shares: Vec<(String, u32)>,
     ) -> StoreResult<Vec<Delivery>> {
-        let mut tx = self.begin().await?;
-        let due: Vec<rows::DueRow> = sqlx::query_as(DUE)
-            .bind(DbTime(claim.now))
-            .fetch_all(&mut *tx)
-            .await?;
         let mut out = Vec::new();
-        for (subscription_id, room) in claim.share(rows::due_subscriptions(due, claim.now)) {
+        for (subscription_id, room) in shares {
             let rows: Vec<rows::DeliveryRow> = sqlx::query_as(CLAIM_ONE)
                 .bind(DbTime(claim.lease_until))
                 .bind(&subscription_id)
                 .bind(DbTime(claim.now))
                 .bind(i64::from(room))
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await?;
             out.extend(rows::deliveries(rows)?);
         }
-        tx.commit().await?;
         Ok(out)
     }
 }
