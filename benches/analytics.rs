@@ -66,8 +66,8 @@ async fn main() {
         .fetch_optional(&mut conn)
         .await
         .unwrap();
-    let merchant_id = match existing {
-        Some(row) => row.get::<String, _>("id"),
+    let merchant_id: parcelgate::domain::MerchantId = match existing {
+        Some(row) => row.get::<String, _>("id").into(),
         None => store.create_merchant(MERCHANT, start).await.unwrap().id,
     };
     let have: i64 = sqlx::query("SELECT COUNT(*) FROM shipment_facts WHERE merchant_id = $1")
@@ -84,7 +84,7 @@ async fn main() {
             .unwrap();
         let opts = Options {
             shipments: n,
-            merchant_id: merchant_id.clone(),
+            merchant_id: merchant_id.to_string(),
             start,
             days: 80,
             until: quarter.to + Duration::days(30),

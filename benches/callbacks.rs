@@ -125,7 +125,7 @@ async fn prepare(dir: &std::path::Path, n: usize, urls: &[&str]) -> (String, Vec
                 .await
                 .unwrap() as usize;
         }
-        subs.push(sub.id);
+        subs.push(sub.id.into_string());
     }
     (db, subs)
 }

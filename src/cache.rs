@@ -7,6 +7,7 @@
 //! only if the generation is unchanged (atomically, with moka's `and_compute_with`).
 //! Both caches are bounded in bytes (`cache.max_bytes`, split between them).
 
+use crate::domain::{MerchantId, ShipmentId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -148,8 +149,8 @@ impl Weigh for Arc<PageData> {
 pub struct ShipmentCache {
     api: Versioned<ApiBody>,
     pages: Versioned<Arc<PageData>>,
-    tokens: Cache<String, String>,
-    merchants: Cache<String, Merchant>,
+    tokens: Cache<String, ShipmentId>,
+    merchants: Cache<MerchantId, Merchant>,
 }
 
 impl ShipmentCache {

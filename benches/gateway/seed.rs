@@ -55,7 +55,7 @@ pub async fn merchant_with_key(store: &Arc<dyn Store>) -> (String, String) {
         )
         .await
         .expect("add api key");
-    (m.id, key)
+    (m.id.into_string(), key)
 }
 
 /// The `i`-th event of a synthetic timeline for `number`.
@@ -87,7 +87,7 @@ pub async fn shipment_with_events(
     events: usize,
 ) -> String {
     let new = NewShipment {
-        merchant_id: merchant_id.to_string(),
+        merchant_id: merchant_id.into(),
         carrier: Some(CarrierId::Inpost),
         tracking_number: number.to_string(),
         order_ref: Some("BENCH-1001".into()),
@@ -108,7 +108,7 @@ pub async fn shipment_with_events(
         .apply_snapshot(&shipment.id, &snap, UpdateSource::Poll, now)
         .await
         .expect("apply snapshot");
-    shipment.id
+    shipment.id.into_string()
 }
 
 /// A 24-digit InPost-style tracking number for `n`.

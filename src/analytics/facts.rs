@@ -95,8 +95,8 @@ pub fn compute(
     };
     let created_local = shipment.created_at.with_timezone(&tz).iso_week();
     ShipmentFacts {
-        shipment_id: shipment.id.clone(),
-        merchant_id: shipment.merchant_id.clone(),
+        shipment_id: shipment.id.to_string(),
+        merchant_id: shipment.merchant_id.to_string(),
         carrier: shipment.carrier,
         service: key.service.clone(),
         lane: key.lane(),

@@ -7,6 +7,7 @@
 //! payloads rebuilt from the recorded change; they queue behind anything already pending for
 //! the same shipment.
 
+use crate::domain::{MerchantId, SubscriptionId};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -118,7 +119,11 @@ pub struct DeliveryPage {
     pub next_cursor: Option<String>,
 }
 
-async fn owned(state: &AppState, merchant_id: &str, id: &str) -> ApiResult<Subscription> {
+async fn owned(
+    state: &AppState,
+    merchant_id: &MerchantId,
+    id: &SubscriptionId,
+) -> ApiResult<Subscription> {
     state
         .store
         .subscription(merchant_id, id)
@@ -134,7 +139,7 @@ async fn owned(state: &AppState, merchant_id: &str, id: &str) -> ApiResult<Subsc
 pub async fn list(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<SubscriptionId>,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> ApiResult<axum::Json<DeliveryPage>> {
     let sub = owned(&state, &m.id, &id).await?;
@@ -187,7 +192,7 @@ pub async fn list(
 pub async fn retry(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path((id, delivery_id)): Path<(String, String)>,
+    Path((id, delivery_id)): Path<(SubscriptionId, String)>,
 ) -> ApiResult<(StatusCode, axum::Json<DeliveryView>)> {
     let sub = owned(&state, &m.id, &id).await?;
     let d = state
@@ -228,7 +233,7 @@ pub struct ReplayResult {
 pub async fn replay(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<SubscriptionId>,
     ApiJson(b): ApiJson<ReplayRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<ReplayResult>)> {
     let sub = owned(&state, &m.id, &id).await?;

@@ -4,6 +4,7 @@
 //! The logo must be a `data:` image URL: the tracking page loads nothing from other hosts,
 //! so a link to the merchant's CDN cannot be shown (and is refused here with that reason).
 
+use crate::domain::ShipmentId;
 use axum::extract::{Path, State};
 use base64::Engine;
 use chrono::Utc;
@@ -82,7 +83,12 @@ pub async fn get(
         .merchant(&m.id)
         .await?
         .unwrap_or_else(|| crate::store::Merchant::clone(&m));
-    Ok(axum::Json(view(&state, m.id, m.name, m.settings)))
+    Ok(axum::Json(view(
+        &state,
+        m.id.into_string(),
+        m.name,
+        m.settings,
+    )))
 }
 
 /// Change tracking-page branding and embedding origins.
@@ -159,7 +165,7 @@ pub async fn patch(
     state.store.update_merchant_settings(&m.id, &s).await?;
     state.auth_cache.invalidate_all();
     state.cache.invalidate_merchant(&m.id).await;
-    Ok(axum::Json(view(&state, m.id, m.name, s)))
+    Ok(axum::Json(view(&state, m.id.into_string(), m.name, s)))
 }
 
 /// A shipment's new public link.
@@ -185,7 +191,7 @@ pub fn new_public_token() -> String {
 pub async fn revoke_token(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<ShipmentId>,
 ) -> ApiResult<axum::Json<TokenView>> {
     let s = state
         .store

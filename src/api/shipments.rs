@@ -1,5 +1,6 @@
 //! `/v1/shipments`: register, read (cached bytes), list, delete, refresh.
 
+use crate::domain::ShipmentId;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -146,7 +147,7 @@ fn validate(state: &AppState, merchant_id: &str, b: RegisterShipment) -> ApiResu
         None => None,
     };
     Ok(NewShipment {
-        merchant_id: merchant_id.to_string(),
+        merchant_id: merchant_id.into(),
         carrier: Some(carrier),
         tracking_number: number,
         order_ref: short_text("order_ref", b.order_ref, 128)?,
@@ -204,7 +205,7 @@ fn json_bytes(body: Bytes) -> Response {
 pub async fn get(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<ShipmentId>,
 ) -> ApiResult<Response> {
     let ticket = match state.cache.get(&id, &m.id).await {
         Lookup::Hit(body) => {
@@ -309,7 +310,7 @@ pub async fn list(
     let more = rows.len() > limit as usize;
     let page: Vec<_> = rows.iter().take(limit as usize).collect();
     let next_cursor = if more {
-        page.last().map(|s| s.id.clone())
+        page.last().map(|s| s.id.to_string())
     } else {
         None
     };
@@ -329,7 +330,7 @@ pub async fn list(
 pub async fn delete(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<ShipmentId>,
 ) -> ApiResult<StatusCode> {
     if !state.store.delete_shipment(&m.id, &id).await? {
         return Err(ApiError::not_found(format!("no shipment {id}")));
@@ -346,7 +347,7 @@ pub async fn delete(
 pub async fn refresh(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<ShipmentId>,
 ) -> ApiResult<axum::Json<ShipmentView>> {
     let shipment = state
         .store

@@ -2,6 +2,7 @@
 //! signing secret. The secret is shown once, at creation and at rotation; after a rotation
 //! the previous secret keeps signing (second signature) for 24 hours.
 
+use crate::domain::SubscriptionId;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -104,7 +105,7 @@ impl SubscriptionView {
     pub fn of(s: &Subscription) -> Self {
         let now = Utc::now();
         SubscriptionView {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             url: s.url.clone(),
             description: s.description.clone(),
             event_types: s.event_types.clone(),
@@ -282,7 +283,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<SubscriptionId>,
 ) -> ApiResult<axum::Json<SubscriptionView>> {
     let sub = state
         .store
@@ -300,7 +301,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<SubscriptionId>,
     ApiJson(b): ApiJson<UpdateSubscription>,
 ) -> ApiResult<axum::Json<SubscriptionView>> {
     let url = match b.url {
@@ -330,7 +331,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<SubscriptionId>,
 ) -> ApiResult<StatusCode> {
     if !state.store.delete_subscription(&m.id, &id).await? {
         return Err(not_found(&id));
@@ -347,7 +348,7 @@ pub async fn delete(
 pub async fn rotate_secret(
     State(state): State<AppState>,
     AuthMerchant(m): AuthMerchant,
-    Path(id): Path<String>,
+    Path(id): Path<SubscriptionId>,
 ) -> ApiResult<axum::Json<SubscriptionView>> {
     let now = Utc::now();
     let secret = generate_secret();

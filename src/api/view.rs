@@ -140,7 +140,7 @@ pub struct ShipmentSummary {
 /// Builds the full view.
 pub fn shipment_view(state: &AppState, s: &Shipment, events: &[TrackingEvent]) -> ShipmentView {
     ShipmentView {
-        id: s.id.clone(),
+        id: s.id.to_string(),
         carrier: s.carrier.as_str().to_string(),
         tracking_number: s.tracking_number.clone(),
         order_ref: s.order_ref.clone(),
@@ -166,7 +166,7 @@ pub fn shipment_view(state: &AppState, s: &Shipment, events: &[TrackingEvent]) -
 /// Builds the list view.
 pub fn shipment_summary(state: &AppState, s: &Shipment) -> ShipmentSummary {
     ShipmentSummary {
-        id: s.id.clone(),
+        id: s.id.to_string(),
         carrier: s.carrier.as_str().to_string(),
         tracking_number: s.tracking_number.clone(),
         order_ref: s.order_ref.clone(),

@@ -158,7 +158,7 @@ pub async fn create_merchant(
         )
         .await
         .map_err(|e| DemoError::Setup(e.to_string()))?;
-    Ok((m.id, key))
+    Ok((m.id.into_string(), key))
 }
 
 /// Subscribes `url` to status changes; returns the subscription id and signing secret.

@@ -133,7 +133,7 @@ pub fn build(event_type: &str, input: &PayloadInput<'_>, timestamp: DateTime<Utc
         kind: event_type.to_string(),
         timestamp,
         data: ShipmentData {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             carrier: s.carrier.as_str().to_string(),
             tracking_number: s.tracking_number.clone(),
             order_ref: s.order_ref.clone(),

@@ -1,6 +1,7 @@
 //! The merchant: the tenant every shipment, subscription and key belongs to, and its
 //! settings (branding, embedding).
 
+use super::ids::MerchantId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,7 +10,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Merchant {
     /// Id (`mer_…`).
-    pub id: String,
+    pub id: MerchantId,
     /// Display name.
     pub name: String,
     /// Branding and embedding settings.

@@ -6,6 +6,7 @@
 pub mod buckets;
 pub mod callback;
 pub mod facts;
+pub mod ids;
 pub mod lane;
 pub mod merchant;
 pub mod merchant_rules;
@@ -17,6 +18,7 @@ pub mod shipment;
 pub mod subscription;
 
 pub use facts::ShipmentFacts;
+pub use ids::{MerchantId, ShipmentId, SubscriptionId};
 pub use lane::{LaneHistory, LaneKey};
 pub use merchant::{Merchant, MerchantSettings};
 pub use shipment::{

@@ -68,7 +68,7 @@ pub fn plan_outbox(
         }
         let payload = build(event_type, &input, now);
         rows.extend(wanted.into_iter().map(|s| OutboxRow {
-            subscription_id: s.id.clone(),
+            subscription_id: s.id.to_string(),
             event_type,
             payload: payload.clone(),
             status_change_id: change_id,
@@ -131,7 +131,7 @@ pub fn replay_row(
         occurred_at: Some(change.occurred_at),
     };
     Some(OutboxRow {
-        subscription_id: sub.id.clone(),
+        subscription_id: sub.id.to_string(),
         event_type: STATUS_CHANGED,
         payload: build(STATUS_CHANGED, &input, change.recorded_at),
         status_change_id: Some(change.id),
@@ -167,7 +167,7 @@ pub fn plan_stalled(
     wanted
         .into_iter()
         .map(|s| OutboxRow {
-            subscription_id: s.id.clone(),
+            subscription_id: s.id.to_string(),
             event_type: STALLED,
             payload: payload.clone(),
             status_change_id: None,

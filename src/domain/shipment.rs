@@ -1,6 +1,7 @@
 //! A shipment as the gateway knows it: registration input, the stored row with its current
 //! status and ETA, listing filters, and recorded status changes.
 
+use super::ids::{MerchantId, ShipmentId};
 use carriers::{CarrierId, EtaWindow, ShipmentDetails, Status};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,9 +47,9 @@ impl Eta {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shipment {
     /// Id (`shp_…`, time-ordered).
-    pub id: String,
+    pub id: ShipmentId,
     /// Owner.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Carrier.
     pub carrier: CarrierId,
     /// Tracking number (normalized).
@@ -105,7 +106,7 @@ pub struct Shipment {
 #[derive(Debug, Clone, Default)]
 pub struct NewShipment {
     /// Owner.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Carrier (already detected if the client left it out).
     pub carrier: Option<CarrierId>,
     /// Tracking number (normalized).

@@ -1,15 +1,16 @@
 //! A merchant's callback endpoint as the tracking pipeline sees it: where deliveries go,
 //! which event types, carriers and statuses it wants, and its signing secrets.
 
+use super::ids::{MerchantId, SubscriptionId};
 use chrono::{DateTime, Utc};
 
 /// A merchant's callback endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
     /// Id (`sub_…`).
-    pub id: String,
+    pub id: SubscriptionId,
     /// Owner.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Where deliveries are POSTed.
     pub url: String,
     /// Free text.

@@ -67,7 +67,7 @@ pub async fn write_through_store(store: &dyn Store, opts: &Options) -> StoreResu
         let s = &all[i];
         if k == 0 {
             let (row, _) = store.register_shipment(&s.new, &new_id("tok"), t).await?;
-            ids[i] = Some(row.id);
+            ids[i] = Some(row.id.into_string());
         } else if let (Some(id), Some((_, snap))) = (&ids[i], s.steps.get(k - 1)) {
             let out = store
                 .apply_snapshot(id, snap, UpdateSource::Poll, t)
@@ -176,7 +176,7 @@ fn blank_shipment(
 ) -> Shipment {
     let last = timeline.iter().map(|e| e.occurred_at).max();
     Shipment {
-        id: new_id("shp"),
+        id: new_id("shp").into(),
         merchant_id: s.new.merchant_id.clone(),
         carrier: s.new.carrier.unwrap_or(CarrierId::Inpost),
         tracking_number: s.new.tracking_number.clone(),

@@ -268,7 +268,7 @@ pub fn synthesize(opts: &Options, index: usize, created_at: DateTime<Utc>) -> Sy
         .collect();
     SyntheticShipment {
         new: NewShipment {
-            merchant_id: opts.merchant_id.clone(),
+            merchant_id: opts.merchant_id.as_str().into(),
             carrier: Some(p.carrier),
             tracking_number: number,
             order_ref: Some(format!("SYN-{index}")),

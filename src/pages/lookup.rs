@@ -7,6 +7,7 @@
 //! response time does not tell a hit from a miss. E-mails are compared by hash, in constant
 //! time; the address itself is never stored or logged.
 
+use crate::domain::MerchantId;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -46,7 +47,7 @@ enum Outcome {
 /// `GET /track/{merchant_id}`: the form.
 pub async fn form(
     State(st): State<PagesState>,
-    Path(merchant_id): Path<String>,
+    Path(merchant_id): Path<MerchantId>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
@@ -60,7 +61,7 @@ pub async fn form(
 /// `POST /track/{merchant_id}` (form fields `order`, `contact`, `lang`).
 pub async fn submit(
     State(st): State<PagesState>,
-    Path(merchant_id): Path<String>,
+    Path(merchant_id): Path<MerchantId>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
@@ -121,7 +122,7 @@ fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-async fn find(st: &PagesState, merchant_id: &str, order: &str, contact: &str) -> Outcome {
+async fn find(st: &PagesState, merchant_id: &MerchantId, order: &str, contact: &str) -> Outcome {
     if order.is_empty() || order.chars().count() > 128 || contact.is_empty() || contact.len() > 254
     {
         return Outcome::Miss;

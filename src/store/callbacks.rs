@@ -16,7 +16,7 @@ pub use claim::*;
 #[derive(Debug, Clone)]
 pub struct NewSubscription {
     /// Owner.
-    pub merchant_id: String,
+    pub merchant_id: crate::domain::MerchantId,
     /// Endpoint.
     pub url: String,
     /// Free text.
@@ -174,26 +174,37 @@ pub trait SubscriptionStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Subscription>;
     /// A merchant's subscription (None for another merchant's).
-    async fn subscription(&self, merchant_id: &str, id: &str) -> StoreResult<Option<Subscription>>;
+    async fn subscription(
+        &self,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::SubscriptionId,
+    ) -> StoreResult<Option<Subscription>>;
     /// A subscription whoever owns it (the dispatcher).
     async fn subscription_by_id(&self, id: &str) -> StoreResult<Option<Subscription>>;
     /// A merchant's subscriptions, oldest first.
-    async fn list_subscriptions(&self, merchant_id: &str) -> StoreResult<Vec<Subscription>>;
+    async fn list_subscriptions(
+        &self,
+        merchant_id: &crate::domain::MerchantId,
+    ) -> StoreResult<Vec<Subscription>>;
     /// Applies a patch; None when not the merchant's.
     async fn update_subscription(
         &self,
-        merchant_id: &str,
-        id: &str,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::SubscriptionId,
         patch: &SubscriptionPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Subscription>>;
     /// Deletes a subscription with its deliveries; false when not the merchant's.
-    async fn delete_subscription(&self, merchant_id: &str, id: &str) -> StoreResult<bool>;
+    async fn delete_subscription(
+        &self,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::SubscriptionId,
+    ) -> StoreResult<bool>;
     /// Replaces the secret; the old one stays valid until `previous_valid_until`.
     async fn rotate_subscription_secret(
         &self,
-        merchant_id: &str,
-        id: &str,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::SubscriptionId,
         new_secret: &str,
         previous_valid_until: DateTime<Utc>,
         now: DateTime<Utc>,

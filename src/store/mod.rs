@@ -107,7 +107,11 @@ pub trait Store:
         now: DateTime<Utc>,
     ) -> StoreResult<(Shipment, bool)>;
     /// A merchant's shipment (None for another merchant's).
-    async fn shipment(&self, merchant_id: &str, id: &str) -> StoreResult<Option<Shipment>>;
+    async fn shipment(
+        &self,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::ShipmentId,
+    ) -> StoreResult<Option<Shipment>>;
     /// A shipment by id, whoever owns it (internal use: poller, inbox).
     async fn shipment_by_id(&self, id: &str) -> StoreResult<Option<Shipment>>;
     /// A shipment by its public tracking token.
@@ -116,19 +120,23 @@ pub trait Store:
     /// updated shipment, None when it is not theirs or absent.
     async fn rotate_public_token(
         &self,
-        merchant_id: &str,
-        id: &str,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::ShipmentId,
         new_token: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Shipment>>;
     /// A merchant's shipments, newest first, with filters and a cursor.
     async fn list_shipments(
         &self,
-        merchant_id: &str,
+        merchant_id: &crate::domain::MerchantId,
         filter: &ShipmentFilter,
     ) -> StoreResult<Vec<Shipment>>;
     /// Deletes a merchant's shipment and its timeline; false when it was not theirs or absent.
-    async fn delete_shipment(&self, merchant_id: &str, id: &str) -> StoreResult<bool>;
+    async fn delete_shipment(
+        &self,
+        merchant_id: &crate::domain::MerchantId,
+        id: &crate::domain::ShipmentId,
+    ) -> StoreResult<bool>;
     /// Ids of every shipment (any merchant) tracking this carrier + number.
     async fn shipment_ids_for_number(
         &self,

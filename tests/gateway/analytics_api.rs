@@ -30,7 +30,7 @@ async fn ship(
     steps: &[Step],
 ) {
     let new = NewShipment {
-        merchant_id: merchant.to_string(),
+        merchant_id: merchant.into(),
         carrier: Some(carrier),
         tracking_number: number.to_string(),
         service: Some("classic".into()),

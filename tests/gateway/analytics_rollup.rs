@@ -199,7 +199,7 @@ async fn the_rollup_backed_report_equals_the_raw_facts_report() {
             .map(|f| f.shipment_id.as_str())
             .collect();
         for id in &gone {
-            assert!(s.delete_shipment(&m.id, id).await.unwrap());
+            assert!(s.delete_shipment(&m.id, &(*id).into()).await.unwrap());
         }
         let after = s.facts_between(&m.id, lo, hi).await.unwrap();
         assert!(after

@@ -111,7 +111,7 @@ async fn the_address_connected_to_is_checked_when_sending() {
     let sub = store
         .create_subscription(
             &NewSubscription {
-                merchant_id: app.merchant_id.clone(),
+                merchant_id: app.merchant_id.as_str().into(),
                 url: "http://10.255.255.1:9/hook".into(),
                 description: None,
                 event_types: vec!["shipment.status_changed".into()],

@@ -401,7 +401,7 @@ async fn a_subscription_at_its_cap_leaves_the_claim_to_the_others() {
         // The dead endpoint's rows are as old as the healthy one's, but it holds its whole
         // cap in flight: the claim goes entirely to the other subscription.
         let got = s
-            .claim_deliveries(&claim(at(30), at(31), 10, 2, &[(dead.id.clone(), 2)]))
+            .claim_deliveries(&claim(at(30), at(31), 10, 2, &[(dead.id.to_string(), 2)]))
             .await
             .unwrap();
         assert_eq!(got.len(), 2, "[{n}]");
@@ -447,11 +447,11 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
         let first: Vec<_> = got.iter().map(|d| (d.shipment_id.clone(), d.seq)).collect();
         assert_eq!(
             first,
-            [(a.id.clone(), 1), (b.id.clone(), 1)],
+            [(a.id.to_string(), 1), (b.id.to_string(), 1)],
             "[{n}] oldest first"
         );
         let got = s
-            .claim_deliveries(&claim(at(30), lease, 10, 3, &[(sub.id.clone(), 2)]))
+            .claim_deliveries(&claim(at(30), lease, 10, 3, &[(sub.id.to_string(), 2)]))
             .await
             .unwrap();
         assert_eq!(
@@ -526,7 +526,7 @@ async fn claims_follow_order_leases_and_per_subscription_caps() {
             next.iter()
                 .map(|d| (d.shipment_id.clone(), d.seq))
                 .collect::<Vec<_>>(),
-            [(a.id.clone(), 2)],
+            [(a.id.to_string(), 2)],
             "[{n}]"
         );
 

@@ -8,7 +8,7 @@ use crate::common::db::stores;
 
 fn new_shipment(merchant: &str, number: &str, order: &str) -> NewShipment {
     NewShipment {
-        merchant_id: merchant.to_string(),
+        merchant_id: merchant.into(),
         carrier: Some(carriers::CarrierId::Inpost),
         tracking_number: number.to_string(),
         order_ref: Some(order.to_string()),
@@ -40,7 +40,12 @@ async fn rotating_a_token_revokes_the_old_one_for_its_owner_only() {
             s.name
         );
         assert!(s
-            .rotate_public_token(&a.id, "shp_missing", "token-x-aaaaaaaaaaaaaaaaaaa", later)
+            .rotate_public_token(
+                &a.id,
+                &"shp_missing".into(),
+                "token-x-aaaaaaaaaaaaaaaaaaa",
+                later
+            )
             .await
             .unwrap()
             .is_none());

@@ -37,7 +37,7 @@ async fn stalls_and_expiry(app: TestApp) {
     let sub = store
         .create_subscription(
             &NewSubscription {
-                merchant_id: app.merchant_id.clone(),
+                merchant_id: app.merchant_id.as_str().into(),
                 url: "https://example.com/hooks".into(),
                 description: None,
                 event_types: vec!["shipment.stalled".into(), "shipment.status_changed".into()],
@@ -53,7 +53,7 @@ async fn stalls_and_expiry(app: TestApp) {
     let register = |n: &str, created: chrono::DateTime<Utc>| {
         let store = store.clone();
         let new = NewShipment {
-            merchant_id: app.merchant_id.clone(),
+            merchant_id: app.merchant_id.as_str().into(),
             carrier: Some(CarrierId::Inpost),
             tracking_number: n.to_string(),
             ..Default::default()
@@ -124,8 +124,11 @@ async fn stalls_and_expiry(app: TestApp) {
         .map(|d| d.shipment_id.clone())
         .collect();
     assert_eq!(stalled_for.len(), 2);
-    assert!(stalled_for.contains(&no_scan.id) && stalled_for.contains(&quiet.id));
-    assert!(!stalled_for.contains(&fresh.id));
+    assert!(
+        stalled_for.contains(&no_scan.id.to_string())
+            && stalled_for.contains(&quiet.id.to_string())
+    );
+    assert!(!stalled_for.contains(&fresh.id.to_string()));
     let payload: serde_json::Value = serde_json::from_str(
         &deliveries
             .iter()

@@ -90,7 +90,7 @@ async fn shipment_now(s: &TestStore, id: &str) -> Shipment {
 }
 
 fn ids(list: &[Shipment]) -> Vec<String> {
-    list.iter().map(|s| s.id.clone()).collect()
+    list.iter().map(|s| s.id.to_string()).collect()
 }
 
 #[tokio::test]
@@ -300,7 +300,7 @@ async fn list_filters_and_cursor_paging() {
                 .await
                 .unwrap();
         }
-        let newest_first: Vec<String> = created.iter().rev().map(|x| x.id.clone()).collect();
+        let newest_first: Vec<String> = created.iter().rev().map(|x| x.id.to_string()).collect();
         let list = |f: ShipmentFilter| {
             let s = &s;
             let acme = &acme;
@@ -379,7 +379,7 @@ async fn list_filters_and_cursor_paging() {
         // The cursor combines with filters.
         let f = ShipmentFilter {
             carrier: Some(CarrierId::Inpost),
-            before_id: Some(created[4].id.clone()),
+            before_id: Some(created[4].id.to_string()),
             ..base.clone()
         };
         assert_eq!(list(f).await, pick(&[0, 2]), "[{n}] cursor + filter");

@@ -40,8 +40,8 @@ pub(crate) use attempt_columns;
 /// A `subscriptions` row.
 #[derive(sqlx::FromRow)]
 pub struct SubscriptionRow {
-    id: String,
-    merchant_id: String,
+    id: crate::domain::SubscriptionId,
+    merchant_id: crate::domain::MerchantId,
     url: String,
     description: Option<String>,
     event_types: String,

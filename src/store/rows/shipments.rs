@@ -32,8 +32,8 @@ pub(crate) use event_columns;
 /// A `shipments` row.
 #[derive(sqlx::FromRow)]
 pub struct ShipmentRow {
-    id: String,
-    merchant_id: String,
+    id: crate::domain::ShipmentId,
+    merchant_id: crate::domain::MerchantId,
     carrier: String,
     tracking_number: String,
     order_ref: Option<String>,
@@ -142,7 +142,7 @@ decoders!(EventRow => TrackingEvent, events);
 /// A `merchants` row.
 #[derive(sqlx::FromRow)]
 pub struct MerchantRow {
-    id: String,
+    id: crate::domain::MerchantId,
     name: String,
     settings: String,
     created_at: DbTime,

@@ -31,7 +31,7 @@ macro_rules! merchants_impl {
             ) -> $crate::store::StoreResult<$crate::domain::Merchant> {
                 use $crate::store::rows::DbTime;
                 let m = $crate::domain::Merchant {
-                    id: $crate::store::new_id("mer"),
+                    id: $crate::store::new_id("mer").into(),
                     name: name.to_string(),
                     settings: Default::default(),
                     created_at: now,

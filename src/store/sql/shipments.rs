@@ -135,8 +135,8 @@ macro_rules! store_impl {
 
             async fn shipment(
                 &self,
-                merchant_id: &str,
-                id: &str,
+                merchant_id: &$crate::domain::MerchantId,
+                id: &$crate::domain::ShipmentId,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Shipment>> {
                 let row = sqlx::query_as($crate::store::sql::shipments::SHIPMENT_OF_MERCHANT)
                     .bind(id)
@@ -164,8 +164,8 @@ macro_rules! store_impl {
 
             async fn rotate_public_token(
                 &self,
-                merchant_id: &str,
-                id: &str,
+                merchant_id: &$crate::domain::MerchantId,
+                id: &$crate::domain::ShipmentId,
                 new_token: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Shipment>> {
@@ -181,7 +181,7 @@ macro_rules! store_impl {
 
             async fn list_shipments(
                 &self,
-                merchant_id: &str,
+                merchant_id: &$crate::domain::MerchantId,
                 filter: &$crate::domain::ShipmentFilter,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::Shipment>> {
                 let rows = sqlx::query_as($crate::store::sql::shipments::LIST_SHIPMENTS)
@@ -198,8 +198,8 @@ macro_rules! store_impl {
 
             async fn delete_shipment(
                 &self,
-                merchant_id: &str,
-                id: &str,
+                merchant_id: &$crate::domain::MerchantId,
+                id: &$crate::domain::ShipmentId,
             ) -> $crate::store::StoreResult<bool> {
                 // The row is locked first so no apply rewrites the facts in between; the
                 // facts' share of the report rollups leaves in the same transaction (the
@@ -318,8 +318,8 @@ macro_rules! store_impl {
             /// locks; false when it is not theirs.
             async fn lock_owned_shipment(
                 tx: &mut sqlx::Transaction<'static, sqlx::$db>,
-                merchant_id: &str,
-                id: &str,
+                merchant_id: &$crate::domain::MerchantId,
+                id: &$crate::domain::ShipmentId,
             ) -> $crate::store::StoreResult<bool> {
                 let found: Option<String> = sqlx::query_scalar(concat!(
                     "SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2",

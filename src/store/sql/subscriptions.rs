@@ -120,8 +120,8 @@ macro_rules! subscriptions_impl {
 
                 async fn subscription(
                     &self,
-                    merchant_id: &str,
-                    id: &str,
+                    merchant_id: &$crate::domain::MerchantId,
+                    id: &$crate::domain::SubscriptionId,
                 ) -> StoreResult<Option<Subscription>> {
                     let row: Option<SubscriptionRow> = sqlx::query_as(sql::OWNED)
                         .bind(id)
@@ -141,7 +141,7 @@ macro_rules! subscriptions_impl {
 
                 async fn list_subscriptions(
                     &self,
-                    merchant_id: &str,
+                    merchant_id: &$crate::domain::MerchantId,
                 ) -> StoreResult<Vec<Subscription>> {
                     let rows: Vec<SubscriptionRow> = sqlx::query_as(sql::BY_MERCHANT)
                         .bind(merchant_id)
@@ -152,8 +152,8 @@ macro_rules! subscriptions_impl {
 
                 async fn update_subscription(
                     &self,
-                    merchant_id: &str,
-                    id: &str,
+                    merchant_id: &$crate::domain::MerchantId,
+                    id: &$crate::domain::SubscriptionId,
                     patch: &SubscriptionPatch,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Option<Subscription>> {
@@ -187,8 +187,8 @@ macro_rules! subscriptions_impl {
 
                 async fn delete_subscription(
                     &self,
-                    merchant_id: &str,
-                    id: &str,
+                    merchant_id: &$crate::domain::MerchantId,
+                    id: &$crate::domain::SubscriptionId,
                 ) -> StoreResult<bool> {
                     let done = sqlx::query(sql::DELETE)
                         .bind(id)
@@ -200,8 +200,8 @@ macro_rules! subscriptions_impl {
 
                 async fn rotate_subscription_secret(
                     &self,
-                    merchant_id: &str,
-                    id: &str,
+                    merchant_id: &$crate::domain::MerchantId,
+                    id: &$crate::domain::SubscriptionId,
                     new_secret: &str,
                     previous_valid_until: DateTime<Utc>,
                     now: DateTime<Utc>,

@@ -191,7 +191,7 @@ async fn create_merchant(running: &Running, name: &str) -> (String, String) {
         )
         .await
         .unwrap();
-    (m.id, key)
+    (m.id.into_string(), key)
 }
 
 /// Asserts a response is problem+json with this status; returns the problem.
