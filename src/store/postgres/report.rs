@@ -11,7 +11,7 @@ use sqlx::{PgConnection, Row};
 use crate::domain::buckets::bucket_sql;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer, N_COUNTERS};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{
+use crate::store::sql::report::{
     bind_hist, raw_scope, report_counters, upsert_hist_sql, RAW_COUNTERS,
 };
 use crate::store::{StoreError, StoreResult};
@@ -124,7 +124,7 @@ async fn raw_rows(
         .await?)
 }
 
-/// A raw piece's counters (`sql::analytics::RAW_COUNTERS`).
+/// A raw piece's counters (`sql::report::RAW_COUNTERS`).
 async fn raw_counters(pool: &PgPool, q: &FactsQuery, piece: &Piece) -> StoreResult<Vec<PgRow>> {
     raw_rows(pool, RAW_COUNTERS, q, piece).await
 }

@@ -16,6 +16,7 @@ pub mod budget;
 pub mod inbox;
 pub mod merchants;
 pub mod outbox;
+pub mod report;
 pub mod shipments;
 pub mod stale;
 pub mod subscriptions;

@@ -9,7 +9,7 @@ use super::ts;
 use crate::domain::buckets::bucket_of;
 use crate::domain::rollup::{hist_dim, plan, Grain, Piece, Plan, RollupDelta, Summer};
 use crate::store::analytics::{FactsQuery, FactsSummary, Metric};
-use crate::store::sql::analytics::{
+use crate::store::sql::report::{
     bind_hist, raw_scope, report_counters, upsert_hist_sql, RAW_COUNTERS,
 };
 use crate::store::{StoreError, StoreResult};
@@ -83,7 +83,7 @@ async fn raw_rows(
         .await?)
 }
 
-/// A raw piece's counters (`sql::analytics::RAW_COUNTERS`).
+/// A raw piece's counters (`sql::report::RAW_COUNTERS`).
 async fn raw_counters(
     pool: &SqlitePool,
     q: &FactsQuery,
