@@ -84,6 +84,37 @@ impl SmsFailure {
         matches!(self, SmsFailure::Retry { .. })
     }
 
+    /// The failure with every spelling of `number` (with and without `+`) in the answer
+    /// replaced by `masked`.
+    fn redacted(self, number: &str, masked: &str) -> SmsFailure {
+        let digits = number.trim_start_matches('+');
+        let clean = |answer: String| {
+            if digits.is_empty() {
+                answer
+            } else {
+                answer.replace(number, masked).replace(digits, masked)
+            }
+        };
+        match self {
+            SmsFailure::InvalidNumber { answer } => SmsFailure::InvalidNumber {
+                answer: clean(answer),
+            },
+            SmsFailure::OptedOut { answer } => SmsFailure::OptedOut {
+                answer: clean(answer),
+            },
+            SmsFailure::Rejected { answer } => SmsFailure::Rejected {
+                answer: clean(answer),
+            },
+            SmsFailure::Retry {
+                answer,
+                retry_after,
+            } => SmsFailure::Retry {
+                answer: clean(answer),
+                retry_after,
+            },
+        }
+    }
+
     /// A short label for logs and metrics (`invalid_number`, `opted_out`, `rejected`, `retry`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -150,7 +181,10 @@ impl SmsSender {
         let result = match self {
             SmsSender::Smsapi(c) => c.send(to_e164, body).await,
             SmsSender::Twilio(c) => c.send(to_e164, body).await,
-        };
+        }
+        // Providers quote the number in their words ("The 'To' number +48… is not valid");
+        // the answer is logged and stored, so it carries the masked form only.
+        .map_err(|f| f.redacted(to_e164, &masked));
         match &result {
             Ok(a) => tracing::debug!(provider, to = %masked, id = %a.provider_id,
                 segments = a.segments, "sms accepted"),

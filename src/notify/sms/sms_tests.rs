@@ -316,6 +316,39 @@ async fn twilio_error_codes_are_classified() {
 }
 
 #[tokio::test]
+async fn a_provider_quoting_the_number_is_stored_and_logged_masked() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(json(
+            400,
+            r#"{"code":21211,"message":"The 'To' number +48600700800 is not a valid phone number.","more_info":"https://www.twilio.com/docs/errors/21211","status":400}"#,
+        ))
+        .mount(&server)
+        .await;
+    let e = twilio(&server, TwilioSender::From("+48500600700".into()))
+        .send(TO, "x")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.answer(),
+        "Twilio error 21211 (HTTP 400): The 'To' number +48******800 is not a valid phone number."
+    );
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(json(
+            200,
+            r#"{"error":13,"message":"Invalid number 48600700800"}"#,
+        ))
+        .mount(&server)
+        .await;
+    let e = smsapi(&server, Duration::from_secs(5))
+        .send(TO, "x")
+        .await
+        .unwrap_err();
+    assert_eq!(e.answer(), "SMSAPI error 13: Invalid number +48******800");
+}
+
+#[tokio::test]
 async fn a_number_that_is_not_e164_is_refused_without_a_call() {
     let server = MockServer::start().await;
     let sender = smsapi(&server, Duration::from_secs(5));
