@@ -2,3 +2,4 @@
 //! lives beside them); what to send when is planned with the status change, in the outbox.
 
 pub mod sms;
+pub mod templates;
