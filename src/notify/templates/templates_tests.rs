@@ -446,3 +446,21 @@ fn the_engine_can_be_shared_between_workers() {
     shared::<Templates>();
     shared::<crate::notify::sms::SmsSender>();
 }
+
+#[test]
+fn an_unguarded_optional_part_renders_empty_when_sending() {
+    let t = Templates::new();
+    let source = "Hi {{ customer_name }}! {{ pickup_point.name }}|{{ collect_by }}|";
+    t.validate(Trigger::Shipped, Channel::Sms, source)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = t
+        .render(
+            Trigger::Shipped,
+            Channel::Sms,
+            Lang::En,
+            Some(source),
+            &TemplateContext::sparse(Lang::En),
+        )
+        .unwrap();
+    assert_eq!(r.text, "Hi ! ||");
+}
