@@ -317,6 +317,158 @@ impl Default for CacheConfig {
     }
 }
 
+/// Text messages to shoppers, through SMSAPI.pl or Twilio over their HTTP APIs
+/// (`PARCELGATE_SMS__PROVIDER`, `PARCELGATE_SMS__TOKEN`, …).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConfig {
+    /// `smsapi`, `twilio`, or empty: no text messages are sent.
+    pub provider: String,
+    /// The provider's API base URL; empty: its public one (`https://api.smsapi.pl`,
+    /// `https://api.twilio.com`). Tests point it at a local stand-in.
+    pub base_url: String,
+    /// SMSAPI: the OAuth token (sent as `Authorization: Bearer`).
+    pub token: Secret,
+    /// Twilio: the account SID (`AC…`).
+    pub account_sid: String,
+    /// Twilio: the auth token.
+    pub auth_token: Secret,
+    /// The sender: a registered sender name (at most 11 letters and digits) or a number in
+    /// E.164. SMSAPI: optional (the account's default sender is used). Twilio: required
+    /// unless `messaging_service_sid` is set.
+    pub from: String,
+    /// Twilio: a Messaging Service (`MG…`) to send through instead of `from`.
+    pub messaging_service_sid: String,
+    /// Seconds the provider has to answer before the message is retried.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            provider: String::new(),
+            base_url: String::new(),
+            token: Secret::default(),
+            account_sid: String::new(),
+            auth_token: Secret::default(),
+            from: String::new(),
+            messaging_service_sid: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl SmsConfig {
+    /// SMSAPI's public API.
+    pub const SMSAPI_URL: &'static str = "https://api.smsapi.pl";
+    /// Twilio's public API.
+    pub const TWILIO_URL: &'static str = "https://api.twilio.com";
+
+    /// Whether a provider is chosen.
+    pub fn enabled(&self) -> bool {
+        !self.provider.trim().is_empty()
+    }
+
+    /// The base URL to call: the configured one, or the provider's public one.
+    pub fn effective_base_url(&self) -> &str {
+        match (self.base_url.trim(), self.provider.trim()) {
+            ("", "twilio") => Self::TWILIO_URL,
+            ("", _) => Self::SMSAPI_URL,
+            (url, _) => url.trim_end_matches('/'),
+        }
+    }
+
+    /// The first missing or malformed key and what is wrong with it.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        let provider = self.provider.trim();
+        if !["", "smsapi", "twilio"].contains(&provider) {
+            return Some((
+                "sms.provider",
+                format!("must be smsapi, twilio or empty (off), not {provider:?}"),
+            ));
+        }
+        if provider.is_empty() {
+            return None;
+        }
+        if !self.base_url.trim().is_empty() {
+            match url::Url::parse(self.base_url.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                Ok(_) => return Some(("sms.base_url", "must be an http(s) URL".into())),
+                Err(e) => return Some(("sms.base_url", format!("not a URL: {e}"))),
+            }
+        }
+        if self.timeout_secs == 0 || self.timeout_secs > 120 {
+            return Some(("sms.timeout_secs", "must be between 1 and 120".into()));
+        }
+        if let Some(message) = sender_problem(self.from.trim()) {
+            return Some(("sms.from", message));
+        }
+        let needed = |what: &str| format!("required when sms.provider is {provider} ({what})");
+        match provider {
+            "smsapi" if self.token.is_empty() => {
+                Some(("sms.token", needed("the SMSAPI OAuth token")))
+            }
+            "twilio" if self.account_sid.trim().is_empty() => {
+                Some(("sms.account_sid", needed("the account SID, AC…")))
+            }
+            "twilio" if !sid_like(self.account_sid.trim(), "AC") => Some((
+                "sms.account_sid",
+                "must be AC followed by 32 hexadecimal digits".into(),
+            )),
+            "twilio" if self.auth_token.is_empty() => {
+                Some(("sms.auth_token", needed("the account's auth token")))
+            }
+            "twilio"
+                if !self.messaging_service_sid.trim().is_empty()
+                    && !sid_like(self.messaging_service_sid.trim(), "MG") =>
+            {
+                Some((
+                    "sms.messaging_service_sid",
+                    "must be MG followed by 32 hexadecimal digits".into(),
+                ))
+            }
+            "twilio"
+                if self.from.trim().is_empty() && self.messaging_service_sid.trim().is_empty() =>
+            {
+                Some((
+                    "sms.from",
+                    "Twilio needs a sender: set sms.from (a Twilio number or sender name) or \
+                     sms.messaging_service_sid"
+                        .into(),
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Twilio SIDs: a two-letter prefix and 32 hexadecimal digits.
+fn sid_like(sid: &str, prefix: &str) -> bool {
+    sid.len() == 34 && sid.starts_with(prefix) && sid[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What is wrong with a sender, if anything: a number must be E.164, a name at most 11
+/// letters, digits, spaces, dots or dashes (the limit both providers and the networks set).
+fn sender_problem(from: &str) -> Option<String> {
+    if from.is_empty() {
+        return None;
+    }
+    if let Some(digits) = from.strip_prefix('+') {
+        let ok = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        return (!ok).then(|| "a sender number must be + and 8 to 15 digits".to_string());
+    }
+    let ok = from.chars().count() <= 11
+        && from
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-'))
+        && from.chars().any(|c| c.is_ascii_alphabetic());
+    (!ok).then(|| {
+        "a sender name has at most 11 characters (letters, digits, space, dot, dash) and at \
+         least one letter; a number is written +48…"
+            .to_string()
+    })
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -341,6 +493,8 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Stalled and expired shipments.
     pub stale: StaleConfig,
+    /// Text messages to shoppers.
+    pub sms: SmsConfig,
 }
 
 impl Default for Config {
@@ -356,6 +510,7 @@ impl Default for Config {
             callbacks: CallbacksConfig::default(),
             cache: CacheConfig::default(),
             stale: StaleConfig::default(),
+            sms: SmsConfig::default(),
         }
     }
 }
@@ -454,6 +609,9 @@ impl Config {
         if !["text", "json"].contains(&self.log_format.as_str()) {
             return Err(invalid("log_format", "must be text or json".into()));
         }
+        if let Some((key, message)) = self.sms.problem() {
+            return Err(invalid(key, message));
+        }
         Ok(())
     }
 }
@@ -532,6 +690,88 @@ mod tests {
             [CarrierId::Inpost],
             "only InPost runs without credentials"
         );
+    }
+
+    /// Dotted keys (`sms.provider`) merged as plain TOML, as a file would hold them.
+    fn keyed(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let toml: String = pairs.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+        let fig = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(&toml));
+        Config::from_figment(fig)
+    }
+
+    #[test]
+    fn sms_is_off_by_default_and_each_provider_names_what_it_lacks() {
+        let c = keyed(&[]).unwrap();
+        assert!(!c.sms.enabled());
+        let err = |pairs: &[(&str, &str)]| keyed(pairs).unwrap_err().to_string();
+        let e = err(&[("sms.provider", "\"nexmo\"")]);
+        assert!(
+            e.contains("`sms.provider`") && e.contains("smsapi, twilio"),
+            "{e}"
+        );
+        let e = err(&[("sms.provider", "\"smsapi\"")]);
+        assert!(e.contains("`sms.token`") && e.contains("required"), "{e}");
+        let e = err(&[("sms.provider", "\"twilio\"")]);
+        assert!(e.contains("`sms.account_sid`"), "{e}");
+        let sid = "\"AC0123456789abcdef0123456789abcdef\"";
+        let e = err(&[
+            ("sms.provider", "\"twilio\""),
+            ("sms.account_sid", "\"AC12\""),
+        ]);
+        assert!(
+            e.contains("`sms.account_sid`") && e.contains("32 hexadecimal"),
+            "{e}"
+        );
+        let e = err(&[("sms.provider", "\"twilio\""), ("sms.account_sid", sid)]);
+        assert!(e.contains("`sms.auth_token`"), "{e}");
+        let twilio = [
+            ("sms.provider", "\"twilio\""),
+            ("sms.account_sid", sid),
+            ("sms.auth_token", "\"tok\""),
+        ];
+        let e = err(&twilio);
+        assert!(
+            e.contains("`sms.from`") && e.contains("messaging_service_sid"),
+            "{e}"
+        );
+        let mut with_from = twilio.to_vec();
+        with_from.push(("sms.from", "\"+48500600700\""));
+        let c = keyed(&with_from).unwrap();
+        assert_eq!(c.sms.effective_base_url(), SmsConfig::TWILIO_URL);
+        let mut with_service = twilio.to_vec();
+        with_service.push((
+            "sms.messaging_service_sid",
+            "\"MG0123456789abcdef0123456789abcdef\"",
+        ));
+        assert!(keyed(&with_service).is_ok());
+    }
+
+    #[test]
+    fn sms_sender_base_url_and_timeout_are_checked() {
+        let smsapi = |extra: (&str, &str)| {
+            keyed(&[
+                ("sms.provider", "\"smsapi\""),
+                ("sms.token", "\"t\""),
+                extra,
+            ])
+        };
+        let c = smsapi(("sms.from", "\"Sklep Ania\"")).unwrap();
+        assert_eq!(c.sms.effective_base_url(), SmsConfig::SMSAPI_URL);
+        assert!(format!("{:?}", c.sms).contains("token: ***"));
+        let e = smsapi(("sms.from", "\"Sklep Ani Bis\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`sms.from`") && e.contains("11"), "{e}");
+        let e = smsapi(("sms.from", "\"+48 500\"")).unwrap_err().to_string();
+        assert!(e.contains("`sms.from`"), "{e}");
+        let e = smsapi(("sms.base_url", "\"ftp://x\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`sms.base_url`"), "{e}");
+        let c = smsapi(("sms.base_url", "\"http://127.0.0.1:9/\"")).unwrap();
+        assert_eq!(c.sms.effective_base_url(), "http://127.0.0.1:9");
+        let e = smsapi(("sms.timeout_secs", "0")).unwrap_err().to_string();
+        assert!(e.contains("`sms.timeout_secs`"), "{e}");
     }
 
     #[test]

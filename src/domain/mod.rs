@@ -1,15 +1,18 @@
 //! The types and rules every layer shares: shipments, merchants (and their validation and
 //! key hashing), ETAs, lanes and their history, analytics facts, report shapes and rollup
-//! planning, outbox planning, callback bodies. Depends on `carriers`
-//! only; the engine, store, tracking pipeline and edges all build on it.
+//! planning, outbox planning, callback bodies, shopper contact data (E.164 phones, masked
+//! forms) and the notification triggers and channels. Depends on `carriers` only; the engine,
+//! store, tracking pipeline and edges all build on it.
 
 pub mod buckets;
 pub mod callback;
+pub mod contact;
 pub mod facts;
 pub mod ids;
 pub mod lane;
 pub mod merchant;
 pub mod merchant_rules;
+pub mod notification;
 pub mod outbox;
 pub mod percentile;
 pub mod report;
