@@ -14,6 +14,7 @@ pub mod error;
 pub mod history;
 pub mod inbound;
 pub mod metrics;
+pub mod notify;
 pub mod pages;
 pub mod sandbox;
 pub mod state;
