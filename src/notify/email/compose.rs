@@ -64,7 +64,11 @@ pub fn compose(email: &OutgoingEmail) -> Result<Message, ComposeError> {
     let language = checked_language(&email.language)?;
 
     let from = Mailbox::new(
-        email.from_name.as_deref().map(one_line).filter(|n| !n.is_empty()),
+        email
+            .from_name
+            .as_deref()
+            .map(one_line)
+            .filter(|n| !n.is_empty()),
         email.from.clone(),
     );
     let mut builder = Message::builder()
@@ -158,4 +162,4 @@ fn checked_language(tag: &str) -> Result<&str, ComposeError> {
 
 #[cfg(test)]
 #[path = "compose_tests.rs"]
-mod tests;
+pub(crate) mod tests;

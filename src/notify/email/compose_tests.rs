@@ -54,7 +54,10 @@ fn the_message_is_text_and_html_with_every_header() {
         Some("List-Unsubscribe=One-Click")
     );
     assert_eq!(header(&m, "Content-Language").as_deref(), Some("pl"));
-    assert_eq!(header(&m, "Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(
+        header(&m, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
 
     let ct = m.content_type().expect("content type");
     assert_eq!(
@@ -113,15 +116,13 @@ fn message_ids_take_brackets_or_not() {
     let bytes = compose(&e).expect("compose").formatted();
     let m = MessageParser::default().parse(&bytes).expect("parses");
     assert_eq!(m.message_id(), Some("ntf_42@shop.example"));
-    assert_eq!(
-        stable_message_id("ntf_42", &e.from),
-        "ntf_42@shop.example"
-    );
+    assert_eq!(stable_message_id("ntf_42", &e.from), "ntf_42@shop.example");
 }
 
 #[test]
 fn bad_fields_are_refused_with_what_was_wrong() {
-    let cases: Vec<(fn(&mut OutgoingEmail), ComposeError)> = vec![
+    type Change = fn(&mut OutgoingEmail);
+    let cases: Vec<(Change, ComposeError)> = vec![
         (
             |e| e.message_id = "no-at-sign".into(),
             ComposeError::MessageId("no-at-sign".into()),
@@ -150,7 +151,10 @@ fn bad_fields_are_refused_with_what_was_wrong() {
             |e| e.language = "polski".into(),
             ComposeError::Language("polski".into()),
         ),
-        (|e| e.language = "".into(), ComposeError::Language("".into())),
+        (
+            |e| e.language = "".into(),
+            ComposeError::Language("".into()),
+        ),
         (
             |e| e.language = "pl\r\nX: y".into(),
             ComposeError::Language("pl\r\nX: y".into()),

@@ -78,7 +78,10 @@ fn settings_come_together_or_not_at_all() {
         (("", "shop.example", &key, ""), SELECTOR_KEY),
         (("pg2026", "", &key, ""), DOMAIN_KEY),
         (("pg2026", "shop.example", &none, ""), PRIVATE_KEY_KEY),
-        (("pg2026", "shop.example", &key, "/etc/dkim.pem"), PRIVATE_KEY_KEY),
+        (
+            ("pg2026", "shop.example", &key, "/etc/dkim.pem"),
+            PRIVATE_KEY_KEY,
+        ),
         (("pg 2026", "shop.example", &key, ""), SELECTOR_KEY),
         (("pg2026", "shop..example", &key, ""), DOMAIN_KEY),
         (

@@ -86,7 +86,10 @@ fn debug_and_display_never_show_the_password() {
     let display = s.to_string();
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(debug.contains("***"), "{debug}");
-    assert_eq!(display, "smtp://user:***@smtp.shop.example:587?tls=required");
+    assert_eq!(
+        display,
+        "smtp://user:***@smtp.shop.example:587?tls=required"
+    );
     assert_eq!(
         parse("smtps://smtp.shop.example").to_string(),
         "smtps://smtp.shop.example:465"
@@ -135,7 +138,10 @@ fn every_error_names_the_setting_and_never_the_password() {
             "smtp://user:hunter2%FF@h",
             SmtpUrlError::BadEncoding("password"),
         ),
-        ("smtp://us%FFer:hunter2@h", SmtpUrlError::BadEncoding("user name")),
+        (
+            "smtp://us%FFer:hunter2@h",
+            SmtpUrlError::BadEncoding("user name"),
+        ),
         ("smtp://h#x", SmtpUrlError::Fragment),
     ];
     for (url, want) in cases {
@@ -146,7 +152,11 @@ fn every_error_names_the_setting_and_never_the_password() {
         assert!(!text.contains("hunter2"), "{url}: {text}");
     }
     // Not a URL at all: the parser's reason, never the text.
-    for url in ["smtp://user:hunter2@h:99999", "mail.shop.example", "smtp://[::1"] {
+    for url in [
+        "smtp://user:hunter2@h:99999",
+        "mail.shop.example",
+        "smtp://[::1",
+    ] {
         let text = error(url).to_string();
         assert!(
             text.starts_with("email.smtp_url is not a URL"),

@@ -169,7 +169,9 @@ pub struct SmtpSink {
 
 impl std::fmt::Debug for SmtpSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpSink").field("addr", &self.addr).finish()
+        f.debug_struct("SmtpSink")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 

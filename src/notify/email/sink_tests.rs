@@ -75,10 +75,7 @@ async fn a_message_is_received_with_its_envelope_and_dots_unstuffed() {
         .send("MAIL FROM:<noreply@shop.example> SIZE=100")
         .await
         .starts_with("250"));
-    assert!(c
-        .send("RCPT TO:<anna@example.pl>")
-        .await
-        .starts_with("250"));
+    assert!(c.send("RCPT TO:<anna@example.pl>").await.starts_with("250"));
     assert!(c.send("DATA").await.starts_with("354"));
     c.raw(b"Subject: hi\r\n\r\n..leading dot\r\n.\r\nnot the end? it was\r\n")
         .await;
@@ -113,7 +110,10 @@ async fn commands_out_of_order_and_rset_are_answered_as_smtp_says() {
     assert!(c.send("MAIL FROM:<b@x.test>").await.starts_with("503"));
     assert!(c.send("RCPT TO:<a@x.test>").await.starts_with("250"));
     assert!(c.send("RSET").await.starts_with("250"));
-    assert!(c.send("DATA").await.starts_with("503"), "RSET forgot the RCPT");
+    assert!(
+        c.send("DATA").await.starts_with("503"),
+        "RSET forgot the RCPT"
+    );
     assert!(c.send("NOOP").await.starts_with("250"));
     assert!(c.send("MAIL FROM:junk").await.starts_with("501"));
     assert!(c.send("STARTTLS").await.starts_with("454"));
@@ -127,7 +127,10 @@ async fn commands_out_of_order_and_rset_are_answered_as_smtp_says() {
 #[tokio::test]
 async fn rejections_answer_at_their_stage_and_count_down() {
     let sink = SmtpSink::start().await.expect("sink");
-    sink.reject("Nobody@Example.PL", Rejection::at_rcpt(550, "5.1.1 No such mailbox"));
+    sink.reject(
+        "Nobody@Example.PL",
+        Rejection::at_rcpt(550, "5.1.1 No such mailbox"),
+    );
     sink.reject("spam@example.pl", Rejection::at_data(554, "5.7.1 Refused"));
     sink.reject(
         "busy@example.pl",
@@ -144,14 +147,8 @@ async fn rejections_answer_at_their_stage_and_count_down() {
         c.send("RCPT TO:<busy@example.pl>").await,
         "451 4.3.0 Try later\r\n"
     );
-    assert!(c
-        .send("RCPT TO:<busy@example.pl>")
-        .await
-        .starts_with("250"));
-    assert!(c
-        .send("RCPT TO:<spam@example.pl>")
-        .await
-        .starts_with("250"));
+    assert!(c.send("RCPT TO:<busy@example.pl>").await.starts_with("250"));
+    assert!(c.send("RCPT TO:<spam@example.pl>").await.starts_with("250"));
     c.send("DATA").await;
     c.raw(b"Subject: x\r\n\r\nbody\r\n.\r\n").await;
     assert_eq!(c.reply().await, "554 5.7.1 Refused\r\n");
