@@ -457,15 +457,16 @@ impl<'a> Session<'a> {
         let mut rules = lock(&self.shared.rejections);
         let key = [recipient.to_ascii_lowercase(), "*".to_string()]
             .into_iter()
-            .find(|k| rules.get(k).is_some_and(|r| r.stage == stage))?;
+            .find(|k| {
+                rules
+                    .get(k)
+                    .is_some_and(|r| r.stage == stage && r.times != Some(0))
+            })?;
         let rule = rules.get_mut(&key)?;
-        let answer = (rule.code, rule.text.clone());
-        match &mut rule.times {
-            Some(0) => return None,
-            Some(n) => *n -= 1,
-            None => {}
+        if let Some(n) = &mut rule.times {
+            *n -= 1;
         }
-        Some(answer)
+        Some((rule.code, rule.text.clone()))
     }
 
     async fn data(&mut self, read: &mut BufReader<OwnedReadHalf>) -> io::Result<String> {

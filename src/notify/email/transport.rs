@@ -92,7 +92,7 @@ pub struct Mailer {
 
 struct Inner {
     pool: ConnectionPool,
-    /// lettre's own pooled transport, built on first use: the benchmark's raw baseline.
+    /// lettre's own pooled transport, built on first use ([`Mailer::lettre_pool_send`]).
     raw: OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
     settings: EmailSettings,
 }
@@ -139,25 +139,39 @@ impl Mailer {
             dkim.sign(&mut message);
         }
         let bytes = message.formatted();
-        match self.inner.pool.send(message.envelope(), &bytes).await {
-            Ok(response) => Ok(delivered(&response)),
-            Err(PoolError::Smtp(e)) => Err(classify(&e)),
-            Err(PoolError::Timeout(during)) => Err(SendFailure::Retry {
+        let response = self.inner.pool.send(message.envelope(), &bytes).await;
+        response.map(|r| delivered(&r)).map_err(|e| self.failure(e))
+    }
+
+    fn failure(&self, error: PoolError) -> SendFailure {
+        match error {
+            PoolError::Smtp(e) => classify(&e),
+            PoolError::Timeout(during) => SendFailure::Retry {
                 code: None,
                 answer: format!("timed out after {:?} {during}", self.inner.settings.timeout),
-            }),
-            Err(PoolError::Io(answer)) => Err(SendFailure::Retry { code: None, answer }),
-            Err(PoolError::Closed) => Err(SendFailure::Retry {
+            },
+            PoolError::Io(answer) => SendFailure::Retry { code: None, answer },
+            PoolError::Closed => SendFailure::Retry {
                 code: None,
                 answer: "the mailer is shut down".into(),
-            }),
+            },
         }
     }
 
-    /// Sends a ready message through lettre's own pooled transport (same server, same
-    /// settings, no compose, no signing, none of this pool's deadline or cap): raw lettre,
-    /// the benchmark's baseline.
+    /// Sends a ready message over the same pool without composing or signing: lettre's SMTP
+    /// exchange alone, the benchmark's baseline for what compose, DKIM and the caller's state
+    /// cost on top.
     pub async fn raw_send(&self, message: Message) -> Result<Delivered, SendFailure> {
+        let bytes = message.formatted();
+        let response = self.inner.pool.send(message.envelope(), &bytes).await;
+        response.map(|r| delivered(&r)).map_err(|e| self.failure(e))
+    }
+
+    /// Sends a ready message through lettre's own pooled `AsyncSmtpTransport` (built on first
+    /// use with the same server and settings). Not used for notifications (see the pool's
+    /// notes): on loopback it waits out a delayed ACK per message, which the benchmark can
+    /// show beside [`Self::raw_send`].
+    pub async fn lettre_pool_send(&self, message: Message) -> Result<Delivered, SendFailure> {
         let transport = match self.inner.raw.get() {
             Some(t) => t,
             None => {
@@ -176,19 +190,7 @@ impl Mailer {
     /// Opens (or reuses) a connection and checks that the server answers, for a start-up
     /// check that names a wrong host or password before the first shopper is waiting.
     pub async fn test_connection(&self) -> Result<(), SendFailure> {
-        match self.inner.pool.check().await {
-            Ok(()) => Ok(()),
-            Err(PoolError::Smtp(e)) => Err(classify(&e)),
-            Err(PoolError::Timeout(during)) => Err(SendFailure::Retry {
-                code: None,
-                answer: format!("timed out {during}"),
-            }),
-            Err(PoolError::Io(answer)) => Err(SendFailure::Retry { code: None, answer }),
-            Err(PoolError::Closed) => Err(SendFailure::Retry {
-                code: None,
-                answer: "the mailer is shut down".into(),
-            }),
-        }
+        self.inner.pool.check().await.map_err(|e| self.failure(e))
     }
 
     /// Connections idle in the pool now.

@@ -419,13 +419,28 @@ async fn pooled_sends_reuse_connections_and_stay_within_the_pool() {
 }
 
 #[tokio::test]
-async fn raw_send_goes_through_the_same_pool() {
+async fn raw_sends_skip_compose_and_signing() {
+    let signer = DkimSigner::new("ed", "shop.example", ED25519_KEY, PRIVATE_KEY_KEY).expect("key");
     let sink = SmtpSink::start().await.expect("sink");
-    let mailer = mailer(&sink);
+    let mailer = Mailer::new(settings(
+        &sink.smtp_url(),
+        2,
+        Duration::from_secs(5),
+        Some(signer),
+    ))
+    .expect("mailer");
     let message = compose(&sample()).expect("compose");
-    let delivered = mailer.raw_send(message).await.expect("sent");
+    let delivered = mailer.raw_send(message.clone()).await.expect("sent");
     assert_eq!(delivered.code, 250);
-    assert_eq!(sink.wait_for(1, WAIT).await.expect("received").len(), 1);
+    assert_eq!(sink.connections(), 1);
+    // lettre's own transport opens its own connection.
+    mailer.lettre_pool_send(message).await.expect("sent");
+    assert_eq!(sink.connections(), 2);
+    let got = sink.wait_for(2, WAIT).await.expect("received");
+    for m in &got {
+        let raw = String::from_utf8_lossy(&m.data);
+        assert!(!raw.contains("DKIM-Signature"), "raw sends are not signed");
+    }
 }
 
 #[tokio::test]
