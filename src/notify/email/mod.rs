@@ -18,7 +18,7 @@ pub use settings::{
     parse_mailbox, EmailSettings, EmailSettingsError, MailboxError, MessageClass, SmtpSecurity,
     SmtpSettings, SmtpUrlError,
 };
-pub use sink::{ReceivedEmail, Rejection, SinkOptions, SmtpSink, Stage};
+pub use sink::{ReceivedEmail, Rejection, SinkOptions, SinkTimeout, SmtpSink, Stage};
 pub use transport::{Delivered, Mailer, SendFailure};
 
 /// A display name and an address (`Shop <noreply@shop.example>`).
