@@ -14,6 +14,8 @@ use figment::Figment;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::notify::email::{EmailSettings, EmailSettingsError};
+
 /// Why the configuration was refused; always names the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -358,6 +360,48 @@ impl Default for SmsConfig {
     }
 }
 
+/// Shopper e-mail (`email.*`). E-mail is off while `smtp_url` is empty.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailConfig {
+    /// `smtp://[user:pass@]host[:port][?tls=required|opportunistic|none]` or
+    /// `smtps://[user:pass@]host[:port]`; empty: no e-mail. Holds credentials, so it never prints.
+    pub smtp_url: Secret,
+    /// Sender of transactional messages: `Shop <noreply@shop.example>` or a bare address.
+    pub from: String,
+    /// Sender of marketing messages (review requests); empty: `from`.
+    pub marketing_from: String,
+    /// Most SMTP connections open at once.
+    pub pool_size: u32,
+    /// Seconds allowed to connect (with STARTTLS and AUTH), and for one message's whole
+    /// SMTP exchange; past it the attempt counts as a temporary failure.
+    pub timeout_secs: u64,
+    /// DKIM selector (`s=`); DKIM is on when selector, domain and a key are set.
+    pub dkim_selector: String,
+    /// DKIM signing domain (`d=`), normally the domain of `from`.
+    pub dkim_domain: String,
+    /// DKIM private key, PEM (PKCS#1 RSA, or PKCS#8 RSA or Ed25519).
+    pub dkim_private_key: Secret,
+    /// A file holding the DKIM private key, instead of `dkim_private_key`.
+    pub dkim_private_key_file: String,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            smtp_url: Secret::default(),
+            from: String::new(),
+            marketing_from: String::new(),
+            pool_size: 8,
+            timeout_secs: 30,
+            dkim_selector: String::new(),
+            dkim_domain: String::new(),
+            dkim_private_key: Secret::default(),
+            dkim_private_key_file: String::new(),
+        }
+    }
+}
+
 impl SmsConfig {
     /// SMSAPI's public API.
     pub const SMSAPI_URL: &'static str = "https://api.smsapi.pl";
@@ -469,6 +513,55 @@ fn sender_problem(from: &str) -> Option<String> {
     })
 }
 
+impl EmailConfig {
+    /// The settings parsed and checked, or `None` when e-mail is off. Values given while
+    /// e-mail is off are checked as well, so a typo shows before SMTP is switched on.
+    pub fn settings(&self) -> Result<Option<EmailSettings>, EmailSettingsError> {
+        use crate::notify::email::settings::{parse_mailbox, SmtpSettings};
+        use crate::notify::email::DkimSigner;
+
+        let on = !self.smtp_url.expose().trim().is_empty();
+        let smtp = on
+            .then(|| SmtpSettings::parse(self.smtp_url.expose()))
+            .transpose()?;
+        let from = (on || !self.from.trim().is_empty())
+            .then(|| parse_mailbox("email.from", &self.from))
+            .transpose()?;
+        let marketing_from = (!self.marketing_from.trim().is_empty())
+            .then(|| parse_mailbox("email.marketing_from", &self.marketing_from))
+            .transpose()?;
+        if self.pool_size == 0 {
+            return Err(EmailSettingsError::Value {
+                key: "email.pool_size",
+                problem: "must be at least 1",
+            });
+        }
+        if self.timeout_secs == 0 {
+            return Err(EmailSettingsError::Value {
+                key: "email.timeout_secs",
+                problem: "must be at least 1",
+            });
+        }
+        let dkim = DkimSigner::from_settings(
+            &self.dkim_selector,
+            &self.dkim_domain,
+            &self.dkim_private_key,
+            &self.dkim_private_key_file,
+        )?;
+        let (Some(smtp), Some(from)) = (smtp, from) else {
+            return Ok(None);
+        };
+        Ok(Some(EmailSettings {
+            smtp,
+            from,
+            marketing_from,
+            pool_size: self.pool_size,
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            dkim,
+        }))
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -495,6 +588,8 @@ pub struct Config {
     pub stale: StaleConfig,
     /// Text messages to shoppers.
     pub sms: SmsConfig,
+    /// Shopper e-mail.
+    pub email: EmailConfig,
 }
 
 impl Default for Config {
@@ -511,6 +606,7 @@ impl Default for Config {
             cache: CacheConfig::default(),
             stale: StaleConfig::default(),
             sms: SmsConfig::default(),
+            email: EmailConfig::default(),
         }
     }
 }
@@ -612,6 +708,17 @@ impl Config {
         if let Some((key, message)) = self.sms.problem() {
             return Err(invalid(key, message));
         }
+        // The e-mail errors name their key in the message already; it is given once.
+        self.email.settings().map_err(|e| {
+            let key = e.key();
+            let message = e.to_string();
+            let message = message
+                .strip_prefix(key)
+                .map(|m| m.trim_start_matches([':', ' ']))
+                .unwrap_or(&message)
+                .to_string();
+            invalid(key, message)
+        })?;
         Ok(())
     }
 }
@@ -794,5 +901,149 @@ mod tests {
         assert!(inpost
             .allowed_sources
             .contains("91.216.25.9".parse().unwrap()));
+    }
+
+    /// Like `with`, for dotted keys inside sections (`email.from = …`).
+    fn with_dotted(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let toml: String = pairs.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+        let fig = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(&toml));
+        Config::from_figment(fig)
+    }
+
+    #[test]
+    fn email_is_off_until_an_smtp_url_is_set() {
+        let c = with(&[]).unwrap();
+        assert!(c.email.settings().unwrap().is_none());
+        // A sender alone is checked but does not switch e-mail on.
+        let c = with_dotted(&[("email.from", "\"Shop <noreply@shop.example>\"")]).unwrap();
+        assert!(c.email.settings().unwrap().is_none());
+    }
+
+    #[test]
+    fn email_settings_read_their_environment_names() {
+        std::env::set_var(
+            "PGEMAILTEST_EMAIL__SMTP_URL",
+            "smtp://apikey:s3cr%40t@smtp.shop.example?tls=required",
+        );
+        std::env::set_var("PGEMAILTEST_EMAIL__FROM", "Sklep <noreply@shop.example>");
+        std::env::set_var("PGEMAILTEST_EMAIL__POOL_SIZE", "3");
+        let fig = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Env::prefixed("PGEMAILTEST_").split("__"));
+        let c = Config::from_figment(fig).unwrap();
+        let s = c.email.settings().unwrap().expect("e-mail on");
+        assert_eq!(s.smtp.host, "smtp.shop.example");
+        assert_eq!(s.smtp.port, 587);
+        let creds = s.smtp.credentials.as_ref().expect("credentials");
+        assert_eq!(creds.password.expose(), "s3cr@t");
+        assert_eq!(s.from.name.as_deref(), Some("Sklep"));
+        assert_eq!(s.pool_size, 3);
+        assert_eq!(s.timeout, std::time::Duration::from_secs(30));
+        assert!(s.dkim.is_none());
+        // The URL carries the password: neither the config nor the settings print it.
+        for text in [format!("{c:?}"), format!("{s:?}")] {
+            assert!(!text.contains("s3cr"), "{text}");
+        }
+    }
+
+    #[test]
+    fn email_with_dkim_from_toml() {
+        let key = include_str!("notify/email/testdata/ed25519.test.pem");
+        let toml = format!(
+            "[email]\nsmtp_url = \"smtps://smtp.shop.example\"\nfrom = \"noreply@shop.example\"\n\
+             marketing_from = \"Sklep News <news@shop.example>\"\n\
+             dkim_selector = \"pg2026\"\ndkim_domain = \"shop.example\"\n\
+             dkim_private_key = \"\"\"\n{key}\"\"\"\n"
+        );
+        let fig = Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(&toml));
+        let c = Config::from_figment(fig).unwrap();
+        let s = c.email.settings().unwrap().expect("e-mail on");
+        let dkim = s.dkim.as_ref().expect("dkim");
+        assert_eq!(dkim.dns_name(), "pg2026._domainkey.shop.example");
+        assert_eq!(
+            s.marketing_from
+                .as_ref()
+                .map(|m| m.email.to_string())
+                .as_deref(),
+            Some("news@shop.example")
+        );
+        assert!(!format!("{c:?}").contains(key.lines().nth(1).unwrap()));
+    }
+
+    #[test]
+    fn bad_email_values_name_their_key_once() {
+        let url = ("email.smtp_url", "\"smtp://u:hunter2@smtp.shop.example\"");
+        let from = ("email.from", "\"noreply@shop.example\"");
+        type Pairs<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Pairs, &str, &str)] = &[
+            (
+                &[("email.smtp_url", "\"http://u:hunter2@h\""), from],
+                "email.smtp_url",
+                "unknown scheme",
+            ),
+            (
+                &[("email.smtp_url", "\"smtp://u:hunter2@h?tls=yes\""), from],
+                "email.smtp_url",
+                "tls value",
+            ),
+            (&[url], "email.from", "required"),
+            (
+                &[url, ("email.from", "\"Shop <noreply\"")],
+                "email.from",
+                "unbalanced",
+            ),
+            (
+                &[url, from, ("email.marketing_from", "\"news\"")],
+                "email.marketing_from",
+                "not an e-mail address",
+            ),
+            (
+                &[url, from, ("email.pool_size", "0")],
+                "email.pool_size",
+                "at least 1",
+            ),
+            (
+                &[url, from, ("email.timeout_secs", "0")],
+                "email.timeout_secs",
+                "at least 1",
+            ),
+            (
+                &[url, from, ("email.dkim_selector", "\"pg\"")],
+                "email.dkim_domain",
+                "required",
+            ),
+            (
+                &[
+                    url,
+                    from,
+                    ("email.dkim_selector", "\"pg\""),
+                    ("email.dkim_domain", "\"shop.example\""),
+                    ("email.dkim_private_key", "\"garbage\""),
+                ],
+                "email.dkim_private_key",
+                "not a PEM private key",
+            ),
+            (
+                &[
+                    url,
+                    from,
+                    ("email.dkim_selector", "\"pg\""),
+                    ("email.dkim_domain", "\"shop.example\""),
+                    ("email.dkim_private_key_file", "\"/nonexistent/k.pem\""),
+                ],
+                "email.dkim_private_key_file",
+                "/nonexistent/k.pem",
+            ),
+        ];
+        for (pairs, key, says) in cases {
+            let e = with_dotted(pairs).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.starts_with(&format!("configuration key `{key}`: ")),
+                "{text}"
+            );
+            assert_eq!(text.matches(key).count(), 1, "{text}");
+            assert!(text.contains(says), "{says}: {text}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
     }
 }

@@ -1,5 +1,7 @@
-//! Shopper notifications: the SMS providers and the message templates (the e-mail sender
-//! lives beside them); what to send when is planned with the status change, in the outbox.
+//! Shopper notifications: the messages the gateway itself sends to shoppers on status
+//! changes: e-mail over SMTP, SMS through a provider's HTTP API, and the templates both are
+//! rendered from. What to send when is planned with the status change, in the outbox.
 
+pub mod email;
 pub mod sms;
 pub mod templates;
