@@ -53,7 +53,18 @@ impl Running {
 }
 
 /// Opens the store, migrates, binds and starts the HTTP server and the workers.
-pub async fn start(config: Config) -> anyhow::Result<Running> {
+pub async fn start(mut config: Config) -> anyhow::Result<Running> {
+    // Zero-config SQLite still seals: a key file beside the database, made on first start.
+    if config.sealing_key().is_empty() {
+        if let Some(path) = crate::dispatch::sealing::local_key_path(&config.database_url) {
+            let (key, created) = crate::dispatch::sealing::load_or_create_key(&path)?;
+            let verb = if created { "generated" } else { "read" };
+            tracing::warn!(path = %path.display(),
+                "secrets.key is not set: {verb} a sealing key in a file beside the database; \
+                 back it up with the database, or set PARCELGATE_SECRETS__KEY");
+            config.secrets.key = key;
+        }
+    }
     let store = crate::store::connect(&config.database_url).await?;
     store.migrate().await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -562,6 +562,39 @@ impl EmailConfig {
     }
 }
 
+/// The key that seals secrets and personal data at rest (`secrets.key`,
+/// `PARCELGATE_SECRETS__KEY`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// Base64 of 32 bytes (`openssl rand -base64 32`). Empty: `callbacks.secrets_key` if
+    /// set; else `serve` on SQLite generates one into a file beside the database.
+    pub key: Secret,
+}
+
+/// Shopper notifications (`notifications.*`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// Days after a shipment's final status that its shopper contact data is kept.
+    pub contact_retention_days: u32,
+    /// The operator's default quiet hours in the shopper's time zone, `HH:MM-HH:MM`; empty:
+    /// none. A merchant that has not set its own follows this as it is now.
+    pub quiet_hours: String,
+    /// Messages one merchant may send per second (a bulk import cannot burst thousands).
+    pub per_merchant_per_second: u32,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            contact_retention_days: 90,
+            quiet_hours: "21:00-08:00".to_string(),
+            per_merchant_per_second: 20,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -590,6 +623,21 @@ pub struct Config {
     pub sms: SmsConfig,
     /// Shopper e-mail.
     pub email: EmailConfig,
+    /// The sealing key.
+    pub secrets: SecretsConfig,
+    /// Shopper notifications.
+    pub notifications: NotificationsConfig,
+}
+
+impl Config {
+    /// The sealing key in force: `secrets.key`, or the older `callbacks.secrets_key`.
+    pub fn sealing_key(&self) -> &Secret {
+        if self.secrets.key.is_empty() {
+            &self.callbacks.secrets_key
+        } else {
+            &self.secrets.key
+        }
+    }
 }
 
 impl Default for Config {
@@ -607,6 +655,8 @@ impl Default for Config {
             stale: StaleConfig::default(),
             sms: SmsConfig::default(),
             email: EmailConfig::default(),
+            secrets: SecretsConfig::default(),
+            notifications: NotificationsConfig::default(),
         }
     }
 }
@@ -649,8 +699,19 @@ impl Config {
         };
         url::Url::parse(&self.public_url)
             .map_err(|e| invalid("public_url", format!("not a URL: {e}")))?;
+        crate::dispatch::sealing::SecretSealer::new(&self.secrets.key)
+            .map_err(|e| invalid("secrets.key", e.to_string()))?;
         crate::dispatch::sealing::SecretSealer::new(&self.callbacks.secrets_key)
             .map_err(|e| invalid("callbacks.secrets_key", e.to_string()))?;
+        if !self.notifications.quiet_hours.trim().is_empty()
+            && crate::domain::quiet_hours::QuietHours::parse(&self.notifications.quiet_hours)
+                .is_none()
+        {
+            return Err(invalid(
+                "notifications.quiet_hours",
+                "must be HH:MM-HH:MM (e.g. 21:00-08:00) or empty for none".into(),
+            ));
+        }
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
         {
             return Err(invalid(

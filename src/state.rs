@@ -70,10 +70,11 @@ impl AppState {
         }
         let cache = ShipmentCache::new(config.cache.max_bytes);
         // Config::load refuses a bad key; a config built in code reports it on use.
-        let sealer = SecretSealer::new(&config.callbacks.secrets_key);
+        let sealer = SecretSealer::new(config.sealing_key());
         match &sealer {
             Ok(s) if !s.is_sealing() => tracing::warn!(
-                "callbacks.secrets_key is not set: subscription signing secrets are stored unsealed"
+                "secrets.key is not set: subscription signing secrets are stored unsealed and \
+                 shipments with shopper contact data are refused"
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "subscription secrets cannot be sealed"),

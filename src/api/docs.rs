@@ -26,6 +26,7 @@ impl Modify for BearerAuth {
     info(title = "parcelgate", description = "One tracking API over DHL, DPD and InPost."),
     paths(
         shipments::register, shipments::get, shipments::list, shipments::delete, shipments::refresh,
+        super::contact::erase, super::contact::notifications,
         carriers::list, carriers::detect, super::dhl_push::create,
         webhooks::receive, webhooks::probe,
         system::healthz, system::readyz, system::metrics,

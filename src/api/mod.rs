@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod carriers;
+pub mod contact;
 pub mod deliveries;
 pub mod dhl_push;
 pub mod docs;
@@ -13,7 +14,7 @@ pub mod subscriptions;
 pub mod system;
 pub mod view;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use subscriptions as subs;
 
@@ -32,6 +33,11 @@ pub fn router() -> Router<AppState> {
             get(shipments::get).delete(shipments::delete),
         )
         .route("/v1/shipments/{id}/refresh", post(shipments::refresh))
+        .route("/v1/shipments/{id}/contact", delete(contact::erase))
+        .route(
+            "/v1/shipments/{id}/notifications",
+            get(contact::notifications),
+        )
         .route(
             "/v1/shipments/{id}/revoke-token",
             post(merchant::revoke_token),

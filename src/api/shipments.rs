@@ -40,8 +40,14 @@ pub struct RegisterShipment {
     pub destination_postal_code: Option<String>,
     /// Tracking-page language: `pl`, `en` or `de`.
     pub language: Option<String>,
-    /// Customer e-mail, stored only as a hash for order lookup.
+    /// The shopper's e-mail: for shopper messages (stored sealed, erased after retention)
+    /// and, as a hash, for the order lookup.
     pub customer_email: Option<String>,
+    /// The shopper's phone for text messages, E.164 (a Polish number without `+48` is
+    /// taken as Polish). Stored sealed.
+    pub customer_phone: Option<String>,
+    /// The shopper's name, for the greeting. Stored sealed.
+    pub customer_name: Option<String>,
 }
 
 fn country(field: &str, v: Option<String>) -> ApiResult<Option<String>> {
@@ -176,11 +182,20 @@ pub async fn register(
     AuthMerchant(m): AuthMerchant,
     ApiJson(body): ApiJson<RegisterShipment>,
 ) -> ApiResult<Response> {
+    let contact = super::contact::contact_of(
+        body.customer_email.clone(),
+        body.customer_phone.clone(),
+        body.customer_name.clone(),
+        body.destination_country.as_deref(),
+    )?;
+    super::contact::require_sealing(&state, &contact)?;
     let new = validate(&state, &m.id, body)?;
     let (shipment, created) = state
         .store
         .register_shipment(&new, &super::merchant::new_public_token(), Utc::now())
         .await?;
+    // Stored before the poller is woken, so the first scan's message finds its address.
+    super::contact::store_contact(&state, &shipment, &contact).await?;
     if created {
         state.wake_poller.notify_one();
     }

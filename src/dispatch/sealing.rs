@@ -1,5 +1,7 @@
-//! Subscription signing secrets at rest: sealed with XChaCha20-Poly1305 under the operator's
-//! key (`PARCELGATE_CALLBACKS__SECRETS_KEY`) when one is configured.
+//! Secrets and personal data at rest: sealed with XChaCha20-Poly1305 under the operator's
+//! one key (`PARCELGATE_SECRETS__KEY`; the older `PARCELGATE_CALLBACKS__SECRETS_KEY` is
+//! still read). Subscription signing secrets are sealed when a key is configured; shopper
+//! contact data is only ever stored sealed, bound to its row (see [`SecretSealer::seal_bound`]).
 //!
 //! A signing secret cannot be hashed like an API key (the gateway must sign with it), so a
 //! copy of the database would let anyone forge callbacks. Sealed secrets are stored as
@@ -10,7 +12,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use carriers::secret::Secret;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
@@ -18,6 +20,8 @@ use crate::store::Subscription;
 
 /// Prefix of a sealed secret.
 const SEALED: &str = "enc1:";
+/// Prefix of a value sealed to its row (the row id is the associated data).
+const BOUND: &str = "enc2:";
 /// XChaCha20 nonce length: random nonces of this size never repeat in practice.
 const NONCE_LEN: usize = 24;
 
@@ -26,17 +30,45 @@ const NONCE_LEN: usize = 24;
 pub enum SealError {
     /// The configured key is not 32 bytes of base64.
     #[error(
-        "callbacks.secrets_key must be 32 bytes in base64 (e.g. `openssl rand -base64 32`): {0}"
+        "secrets.key (PARCELGATE_SECRETS__KEY) must be 32 bytes in base64 (e.g. `openssl rand -base64 32`): {0}"
     )]
     BadKey(String),
     /// A sealed secret is stored but no key is configured.
-    #[error("a subscription secret is sealed but callbacks.secrets_key is not set")]
+    #[error(
+        "a value is sealed but no key is set: configure secrets.key (PARCELGATE_SECRETS__KEY)"
+    )]
     NoKey,
     /// The stored value does not open with the configured key.
-    #[error(
-        "a subscription secret does not open with callbacks.secrets_key (wrong key or damaged row)"
-    )]
+    #[error("a sealed value does not open with secrets.key (wrong key or damaged row)")]
     Damaged,
+}
+
+/// The key file `serve` keeps beside a SQLite database when no key is configured
+/// (`parcelgate.db` → `parcelgate.db.key`); None for PostgreSQL or an in-memory database.
+pub fn local_key_path(database_url: &str) -> Option<std::path::PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//").split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(std::path::PathBuf::from(format!("{path}.key")))
+}
+
+/// Reads the key file at `path`, or creates it (32 random bytes in base64, mode 0600) when
+/// absent; true when it was created now.
+pub fn load_or_create_key(path: &std::path::Path) -> std::io::Result<(Secret, bool)> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return Ok((Secret::new(text.trim().to_string()), false));
+    }
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let key = STANDARD.encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, key.as_bytes())?;
+    Ok((Secret::new(key), true))
 }
 
 /// Seals and opens signing secrets.
@@ -100,6 +132,47 @@ impl SecretSealer {
         String::from_utf8(plain).map_err(|_| SealError::Damaged)
     }
 
+    /// Seals `plain` to the row `row_id`: the id is the associated data, so a sealed value
+    /// copied into another row does not open there. Needs a key ([`SealError::NoKey`]).
+    pub fn seal_bound(&self, plain: &str, row_id: &str) -> Result<String, SealError> {
+        let cipher = self.cipher.as_ref().ok_or(SealError::NoKey)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: row_id.as_bytes(),
+                },
+            )
+            .map_err(|_| SealError::Damaged)?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        Ok(format!("{BOUND}{}", STANDARD.encode(out)))
+    }
+
+    /// Opens a value [`Self::seal_bound`] sealed to the row `row_id`.
+    pub fn open_bound(&self, stored: &str, row_id: &str) -> Result<String, SealError> {
+        let body = stored.strip_prefix(BOUND).ok_or(SealError::Damaged)?;
+        let cipher = self.cipher.as_ref().ok_or(SealError::NoKey)?;
+        let bytes = STANDARD.decode(body).map_err(|_| SealError::Damaged)?;
+        if bytes.len() <= NONCE_LEN {
+            return Err(SealError::Damaged);
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let plain = cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: row_id.as_bytes(),
+                },
+            )
+            .map_err(|_| SealError::Damaged)?;
+        String::from_utf8(plain).map_err(|_| SealError::Damaged)
+    }
+
     /// A subscription as read from the store, with its secrets opened for signing.
     pub fn open_subscription(&self, mut sub: Subscription) -> Result<Subscription, SealError> {
         sub.secret = self.open(&sub.secret)?;
@@ -118,6 +191,58 @@ mod tests {
 
     fn key() -> Secret {
         Secret::new(STANDARD.encode([7u8; 32]))
+    }
+
+    #[test]
+    fn a_sqlite_database_gets_a_private_key_file_beside_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("pg.db");
+        let url = format!("sqlite://{}?mode=rwc", db.display());
+        let path = local_key_path(&url).expect("a file database has a key file");
+        assert_eq!(path, dir.path().join("pg.db.key"));
+        assert_eq!(local_key_path("postgres://x/y"), None);
+        assert_eq!(local_key_path("sqlite::memory:"), None);
+        let (key, created) = load_or_create_key(&path).expect("created");
+        assert!(created);
+        assert!(SecretSealer::new(&key).expect("a usable key").is_sealing());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let (again, created) = load_or_create_key(&path).expect("read back");
+        assert!(!created);
+        assert_eq!(again.expose(), key.expose());
+    }
+
+    #[test]
+    fn a_bound_value_opens_only_in_its_own_row() {
+        let sealer = SecretSealer::new(&key()).expect("key");
+        let stored = sealer
+            .seal_bound("anna@shop.example", "shp_1")
+            .expect("seals");
+        assert!(
+            stored.starts_with("enc2:") && !stored.contains("anna"),
+            "{stored}"
+        );
+        assert_eq!(
+            sealer.open_bound(&stored, "shp_1").expect("opens"),
+            "anna@shop.example"
+        );
+        assert!(matches!(
+            sealer.open_bound(&stored, "shp_2"),
+            Err(SealError::Damaged)
+        ));
+        let none = SecretSealer::new(&Secret::default()).expect("no key");
+        assert!(matches!(
+            none.seal_bound("x", "shp_1"),
+            Err(SealError::NoKey)
+        ));
+        assert!(matches!(
+            none.open_bound(&stored, "shp_1"),
+            Err(SealError::NoKey)
+        ));
     }
 
     #[test]

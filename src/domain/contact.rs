@@ -263,3 +263,36 @@ pub fn mask_phone(phone: &str) -> String {
 #[cfg(test)]
 #[path = "contact_tests.rs"]
 mod tests;
+
+/// A shipment's shopper contact data: personal data, stored only sealed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Contact {
+    /// E-mail address, trimmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number in E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The shopper's name, for the greeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Contact {
+    /// Whether there is anything to store.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.phone.is_none() && self.name.is_none()
+    }
+
+    /// The masked form for logs (`a***@shop.example`, `+48******800`).
+    pub fn masked(&self) -> String {
+        let parts: Vec<String> = [
+            self.email.as_deref().map(mask_email),
+            self.phone.as_deref().map(mask_phone),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        parts.join(", ")
+    }
+}

@@ -22,6 +22,7 @@ pub mod callbacks;
 pub(crate) mod codec;
 pub mod inbox;
 pub mod merchants;
+pub mod notify;
 pub mod rows;
 #[macro_use]
 mod sql;
@@ -90,6 +91,7 @@ pub trait Store:
     + inbox::InboxStore
     + merchants::MerchantStore
     + stale::StaleStore
+    + notify::NotifyStore
     + Send
     + Sync
 {

@@ -7,6 +7,8 @@ use carriers::TrackingEvent;
 use chrono::{DateTime, Utc};
 
 use super::{PollRecord, StoreResult};
+use crate::domain::notification::Channel;
+use crate::domain::notify_plan::PlannedMessage;
 use crate::domain::outbox::OutboxRow;
 use crate::domain::subscription::Subscription;
 use crate::domain::{LaneHistory, LaneKey, Shipment, ShipmentFacts, StatusChange, Written};
@@ -56,6 +58,17 @@ pub trait UpdateTx: Send {
         &mut self,
         shipment_id: &str,
         rows: &[OutboxRow],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The channels the shipment has shopper contacts for (none without contact data).
+    async fn contact_channels(&mut self, shipment_id: &str) -> StoreResult<Vec<Channel>>;
+    /// Enqueues planned shopper messages for a status change (each with a fresh id and
+    /// `Message-ID`, due now); the same trigger and channel for one change is planned once.
+    async fn insert_messages(
+        &mut self,
+        shipment: &Shipment,
+        planned: &[PlannedMessage],
+        change_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// The delivered history of a lane's scopes since `since_month` (`YYYY-MM`).

@@ -8,9 +8,10 @@
 //!    9. commit. After-commit work (local cache eviction, metrics) is
 //!    `tracking::after_apply`, run by the caller that holds the application state.
 //!
-//! Shopper notifications and order roll-ups are further planning steps between 6 and 7:
-//! they read the same inputs (`before`, `written`, the timeline, the change) and hand the
-//! store rows to insert in this same transaction.
+//! Shopper notifications are planned between 4 and 5 (`domain::notify_plan`: the change's
+//! trigger on each channel the shipment has a contact for, enqueued in this transaction);
+//! order roll-ups are a further planning step there, reading the same inputs (`before`,
+//! `written`, the timeline, the change).
 
 use async_trait::async_trait;
 use carriers::TrackingSnapshot;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 use super::plan::{change_and_latest, current_state, facts_after, history_need, shipment_after};
 use super::schedule::PollDone;
+use crate::domain::notify_plan::plan_messages;
 use crate::domain::outbox::{plan_outbox, plan_stalled, AppliedChange};
 use crate::domain::report::history_since;
 use crate::domain::{Shipment, StatusChange, Written};
@@ -104,6 +106,15 @@ pub async fn apply_update(
             let latest = latest.filter(|_| applied.eta_changed());
             let rows = plan_outbox(&subs, &applied, change_id, change_event, latest, now);
             tx.insert_outbox(shipment_id, &rows, now).await?;
+        }
+    }
+    // Shopper messages, in the same transaction as the change they announce.
+    if let Some(change) = &plan.status_change {
+        let channels = tx.contact_channels(shipment_id).await?;
+        let planned = plan_messages(change, &channels, |t, _| t.default_on());
+        if !planned.is_empty() {
+            tx.insert_messages(&before, &planned, change_id, now)
+                .await?;
         }
     }
     let (facts, bumps) = facts_after(&before, &written, &timeline);

@@ -13,6 +13,7 @@
 mod analytics;
 mod budget;
 mod inbox;
+mod notify;
 mod outbox;
 mod report;
 mod shipments;

@@ -13,6 +13,7 @@
 
 pub mod analytics;
 pub mod callbacks;
+pub mod notify;
 pub mod shipments;
 
 use chrono::{DateTime, Utc};

@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod budget;
 pub mod inbox;
 pub mod merchants;
+pub mod notify;
 pub mod outbox;
 pub mod report;
 pub mod shipments;

@@ -179,6 +179,49 @@ macro_rules! update_tx_impl {
                     .await
             }
 
+            async fn contact_channels(
+                &mut self,
+                shipment_id: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::notification::Channel>> {
+                use $crate::domain::notification::Channel;
+                let row: Option<(bool, bool)> =
+                    sqlx::query_as($crate::store::sql::notify::CONTACT_CHANNELS)
+                        .bind(shipment_id)
+                        .fetch_optional(&mut *self.0)
+                        .await?;
+                let (email, sms) = row.unwrap_or_default();
+                Ok([(email, Channel::Email), (sms, Channel::Sms)]
+                    .into_iter()
+                    .filter_map(|(on, c)| on.then_some(c))
+                    .collect())
+            }
+
+            async fn insert_messages(
+                &mut self,
+                shipment: &$crate::domain::Shipment,
+                planned: &[$crate::domain::notify_plan::PlannedMessage],
+                change_id: Option<i64>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                for p in planned {
+                    let id = $crate::store::new_id("ntf");
+                    // Stable across retries: a re-send after a crash carries the same one.
+                    let message_id = format!("{id}@parcelgate");
+                    sqlx::query($crate::store::sql::notify::INSERT_MESSAGE)
+                        .bind(&id)
+                        .bind(&shipment.id)
+                        .bind(&shipment.merchant_id)
+                        .bind(p.trigger.as_str())
+                        .bind(p.channel.as_str())
+                        .bind($crate::store::rows::DbTime(now))
+                        .bind(message_id)
+                        .bind(change_id)
+                        .execute(&mut *self.0)
+                        .await?;
+                }
+                Ok(())
+            }
+
             async fn lane_history(
                 &mut self,
                 key: &$crate::domain::LaneKey,

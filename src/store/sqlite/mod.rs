@@ -22,6 +22,7 @@ macro_rules! each_row {
 mod analytics;
 mod budget;
 mod inbox;
+mod notify;
 mod outbox;
 mod report;
 mod shipments;

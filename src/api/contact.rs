@@ -1,0 +1,119 @@
+//! Shopper contact data on the API: validated when a shipment is registered, sealed to the
+//! shipment's row before it is stored, erased on request (`DELETE …/contact`, GDPR), and the
+//! shipment's message log (`GET …/notifications`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use super::auth::AuthMerchant;
+use crate::domain::contact::{is_valid_email, normalize_phone, Contact};
+use crate::domain::notify_plan::Message;
+use crate::domain::{Shipment, ShipmentId};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The contact fields of a registration, checked and normalized (Polish numbers without
+/// `+48` become E.164 with it; a German destination reads a leading 0 as German).
+pub fn contact_of(
+    email: Option<String>,
+    phone: Option<String>,
+    name: Option<String>,
+    destination_country: Option<&str>,
+) -> ApiResult<Contact> {
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let email = clean(email);
+    if let Some(e) = &email {
+        if !is_valid_email(e) || e.len() > 254 {
+            return Err(ApiError::field(
+                "customer_email",
+                "must be an e-mail address",
+            ));
+        }
+    }
+    let phone = match clean(phone) {
+        Some(p) => Some(
+            normalize_phone(&p, destination_country.unwrap_or("PL"))
+                .map_err(|e| ApiError::field("customer_phone", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let name = clean(name);
+    if name.as_ref().is_some_and(|n| n.chars().count() > 128) {
+        return Err(ApiError::field("customer_name", "at most 128 characters"));
+    }
+    Ok(Contact { email, phone, name })
+}
+
+/// Refuses contact data when no sealing key is configured (it is never stored in the clear).
+pub fn require_sealing(state: &AppState, contact: &Contact) -> ApiResult<()> {
+    let sealing = state.sealer.as_ref().is_ok_and(|s| s.is_sealing());
+    if contact.is_empty() || sealing {
+        return Ok(());
+    }
+    Err(ApiError::field(
+        "customer_email",
+        "shopper contact data is stored only sealed, and no key is configured: set \
+         secrets.key (PARCELGATE_SECRETS__KEY, `openssl rand -base64 32`)",
+    ))
+}
+
+/// Seals a shipment's contact data to its row and stores it.
+pub async fn store_contact(state: &AppState, shipment: &Shipment, c: &Contact) -> ApiResult<()> {
+    if c.is_empty() {
+        return Ok(());
+    }
+    let sealer = state
+        .sealer
+        .as_ref()
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let plain = serde_json::to_string(c).map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let sealed = sealer
+        .seal_bound(&plain, &shipment.id)
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let channels = (c.email.is_some(), c.phone.is_some());
+    state
+        .store
+        .put_contact(&shipment.id, &sealed, channels, Utc::now())
+        .await?;
+    tracing::info!(shipment_id = %shipment.id, contact = %c.masked(), "shopper contact stored sealed");
+    Ok(())
+}
+
+/// Erase the shipment's shopper contact data now (GDPR). Messages already sent stay in the
+/// log without the address; nothing more is sent.
+#[utoipa::path(delete, path = "/v1/shipments/{id}/contact", tag = "shipments",
+    security(("api_key" = [])), params(("id" = String, Path, description = "Shipment id")),
+    responses((status = 204, description = "Erased"),
+              (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn erase(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+    Path(id): Path<ShipmentId>,
+) -> ApiResult<Response> {
+    if state.store.shipment(&m.id, &id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no shipment {id}")));
+    }
+    state.store.erase_contact(&m.id, &id).await?;
+    tracing::info!(shipment_id = %id, "shopper contact erased on request");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Every shopper message of a shipment: trigger, channel, status (queued, sent, suppressed,
+/// failed, dead), attempts and the provider's last answer.
+#[utoipa::path(get, path = "/v1/shipments/{id}/notifications", tag = "shipments",
+    security(("api_key" = [])), params(("id" = String, Path, description = "Shipment id")),
+    responses((status = 200, description = "The message log"),
+              (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn notifications(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+    Path(id): Path<ShipmentId>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    if state.store.shipment(&m.id, &id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no shipment {id}")));
+    }
+    let data: Vec<Message> = state.store.messages_of(&id).await?;
+    Ok(axum::Json(serde_json::json!({ "data": data })))
+}

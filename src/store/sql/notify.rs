@@ -1,0 +1,292 @@
+//! Shopper notifications: the SQL both dialects share and the
+//! [`NotifyStore`](crate::store::notify::NotifyStore) implementation over it
+//! ([`notify_impl!`]), plus the two steps the update transaction takes (which channels a
+//! shipment has contacts for; enqueueing planned messages). Only the claim's lock differs.
+
+/// Upserts a shipment's sealed contact.
+pub const PUT_CONTACT: &str = "INSERT INTO shipment_contacts (shipment_id, sealed, has_email, \
+     has_phone, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shipment_id) DO UPDATE \
+     SET sealed = EXCLUDED.sealed, has_email = EXCLUDED.has_email, \
+     has_phone = EXCLUDED.has_phone, created_at = EXCLUDED.created_at";
+/// A shipment's sealed contact.
+pub const CONTACT: &str = "SELECT sealed FROM shipment_contacts WHERE shipment_id = $1";
+/// Which channels a shipment has contacts for.
+pub const CONTACT_CHANNELS: &str =
+    "SELECT has_email, has_phone FROM shipment_contacts WHERE shipment_id = $1";
+/// Erases a merchant's shipment's contact.
+pub const ERASE_CONTACT: &str = "DELETE FROM shipment_contacts WHERE shipment_id = \
+     (SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2)";
+/// Erases the contacts of shipments final since before `$1`.
+pub const ERASE_EXPIRED: &str = "DELETE FROM shipment_contacts WHERE shipment_id IN \
+     (SELECT id FROM shipments WHERE status IN \
+     ('delivered', 'returned_to_sender', 'cancelled', 'expired') AND status_changed_at < $1)";
+/// Enqueues a planned message; the same trigger and channel for the same status change
+/// plans nothing twice.
+pub const INSERT_MESSAGE: &str = "INSERT INTO notifications (id, shipment_id, merchant_id, \
+     trigger_name, channel, status, attempts, next_attempt_at, message_id, status_change_id, \
+     created_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $6) \
+     ON CONFLICT DO NOTHING";
+/// Records an attempt and releases the lease.
+pub const FINISH_MESSAGE: &str = "UPDATE notifications SET status = $2, attempts = $3, \
+     next_attempt_at = $4, answer = $5, sent_at = COALESCE($6, sent_at), locked_until = NULL \
+     WHERE id = $1";
+/// A shipment's messages.
+pub const MESSAGES_OF: &str = concat!(
+    "SELECT ",
+    crate::store::rows::notify::message_columns!(),
+    " FROM notifications WHERE shipment_id = $1 ORDER BY created_at, id"
+);
+/// Queues a merchant's message again.
+pub const REQUEUE: &str = concat!(
+    "UPDATE notifications SET status = 'queued', next_attempt_at = $3, locked_until = NULL \
+     WHERE id = $1 AND merchant_id = $2 RETURNING ",
+    crate::store::rows::notify::message_columns!()
+);
+/// Suppresses a contact (an existing entry is kept with its first reason).
+pub const SUPPRESS: &str = "INSERT INTO suppressions (merchant_id, contact_hash, class, masked, \
+     reason, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+/// Whether a contact is suppressed for a class.
+pub const IS_SUPPRESSED: &str = "SELECT COUNT(*) FROM suppressions \
+     WHERE merchant_id = $1 AND contact_hash = $2 AND class = $3";
+/// A merchant's suppressions.
+pub const SUPPRESSIONS: &str = "SELECT contact_hash, masked, class, reason, created_at \
+     FROM suppressions WHERE merchant_id = $1 ORDER BY created_at DESC, contact_hash";
+/// Lifts a contact's suppressions.
+pub const UNSUPPRESS: &str =
+    "DELETE FROM suppressions WHERE merchant_id = $1 AND contact_hash = $2";
+/// Stores a merchant template.
+pub const PUT_TEMPLATE: &str = "INSERT INTO notification_templates (merchant_id, trigger_name, \
+     channel, lang, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (merchant_id, trigger_name, channel, lang) DO UPDATE \
+     SET source = EXCLUDED.source, updated_at = EXCLUDED.updated_at";
+/// A merchant template.
+pub const TEMPLATE: &str = "SELECT source FROM notification_templates WHERE merchant_id = $1 \
+     AND trigger_name = $2 AND channel = $3 AND lang = $4";
+
+/// Implements [`NotifyStore`](crate::store::notify::NotifyStore) for a backend type with
+/// `read()`, `write()` and `begin()`; `claim_lock` is the suffix of the claim's inner select
+/// (`" FOR UPDATE SKIP LOCKED"` on PostgreSQL, `""` under SQLite's writer lock).
+macro_rules! notify_impl {
+    ($store:ty, claim_lock: $claim_lock:tt) => {
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use $crate::domain::notify_plan::Message;
+            use $crate::domain::{MerchantId, ShipmentId};
+            use $crate::store::notify::{MessageOutcome, NotifyStore, Suppression};
+            use $crate::store::rows::notify::{self as rows, MessageRow, SuppressionRow};
+            use $crate::store::rows::{DbCount, DbTime};
+            use $crate::store::sql::notify as sql;
+            use $crate::store::StoreResult;
+
+            impl $store {
+                /// Leases due queued messages, oldest due first.
+                const CLAIM_MESSAGES: &'static str = concat!(
+                    "UPDATE notifications SET locked_until = $1 WHERE id IN (\
+                       SELECT id FROM notifications WHERE status = 'queued' \
+                       AND next_attempt_at <= $2 \
+                       AND (locked_until IS NULL OR locked_until < $2) \
+                       ORDER BY next_attempt_at, id LIMIT $3",
+                    $claim_lock,
+                    ") RETURNING ",
+                    $crate::store::rows::notify::message_columns!()
+                );
+            }
+
+            #[async_trait::async_trait]
+            impl NotifyStore for $store {
+                async fn put_contact(
+                    &self,
+                    shipment_id: &ShipmentId,
+                    sealed: &str,
+                    channels: (bool, bool),
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(sql::PUT_CONTACT)
+                        .bind(shipment_id)
+                        .bind(sealed)
+                        .bind(channels.0)
+                        .bind(channels.1)
+                        .bind(DbTime(now))
+                        .execute(self.write())
+                        .await?;
+                    Ok(())
+                }
+
+                async fn contact(&self, shipment_id: &ShipmentId) -> StoreResult<Option<String>> {
+                    Ok(sqlx::query_scalar(sql::CONTACT)
+                        .bind(shipment_id)
+                        .fetch_optional(self.read())
+                        .await?)
+                }
+
+                async fn erase_contact(
+                    &self,
+                    merchant_id: &MerchantId,
+                    id: &ShipmentId,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(sql::ERASE_CONTACT)
+                        .bind(id)
+                        .bind(merchant_id)
+                        .execute(self.write())
+                        .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn erase_expired_contacts(
+                    &self,
+                    final_before: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    let done = sqlx::query(sql::ERASE_EXPIRED)
+                        .bind(DbTime(final_before))
+                        .execute(self.write())
+                        .await?;
+                    Ok(done.rows_affected())
+                }
+
+                async fn claim_messages(
+                    &self,
+                    now: DateTime<Utc>,
+                    lease_until: DateTime<Utc>,
+                    limit: u32,
+                ) -> StoreResult<Vec<Message>> {
+                    let rows: Vec<MessageRow> = $crate::store::sql::claim_rows!(
+                        self,
+                        Self::CLAIM_MESSAGES,
+                        now,
+                        lease_until,
+                        limit
+                    );
+                    let mut out = rows::messages(rows)?;
+                    out.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+                    Ok(out)
+                }
+
+                async fn finish_message(&self, id: &str, o: &MessageOutcome) -> StoreResult<()> {
+                    sqlx::query(sql::FINISH_MESSAGE)
+                        .bind(id)
+                        .bind(o.status.as_str())
+                        .bind(DbCount(o.attempts))
+                        .bind(DbTime(o.next_attempt_at))
+                        .bind(&o.answer)
+                        .bind(DbTime::opt(o.sent_at))
+                        .execute(self.write())
+                        .await?;
+                    Ok(())
+                }
+
+                async fn messages_of(&self, shipment_id: &ShipmentId) -> StoreResult<Vec<Message>> {
+                    let rows: Vec<MessageRow> = sqlx::query_as(sql::MESSAGES_OF)
+                        .bind(shipment_id)
+                        .fetch_all(self.read())
+                        .await?;
+                    rows::messages(rows)
+                }
+
+                async fn requeue_message(
+                    &self,
+                    merchant_id: &MerchantId,
+                    id: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<Message>> {
+                    let row: Option<MessageRow> = sqlx::query_as(sql::REQUEUE)
+                        .bind(id)
+                        .bind(merchant_id)
+                        .bind(DbTime(now))
+                        .fetch_optional(self.write())
+                        .await?;
+                    rows::message(row)
+                }
+
+                async fn suppress(
+                    &self,
+                    merchant_id: &MerchantId,
+                    e: &Suppression,
+                ) -> StoreResult<()> {
+                    sqlx::query(sql::SUPPRESS)
+                        .bind(merchant_id)
+                        .bind(&e.contact_hash)
+                        .bind(&e.class)
+                        .bind(&e.masked)
+                        .bind(&e.reason)
+                        .bind(DbTime(e.created_at))
+                        .execute(self.write())
+                        .await?;
+                    Ok(())
+                }
+
+                async fn is_suppressed(
+                    &self,
+                    merchant_id: &MerchantId,
+                    contact_hash: &str,
+                    class: &str,
+                ) -> StoreResult<bool> {
+                    let n: i64 = sqlx::query_scalar(sql::IS_SUPPRESSED)
+                        .bind(merchant_id)
+                        .bind(contact_hash)
+                        .bind(class)
+                        .fetch_one(self.read())
+                        .await?;
+                    Ok(n > 0)
+                }
+
+                async fn suppressions(
+                    &self,
+                    merchant_id: &MerchantId,
+                ) -> StoreResult<Vec<Suppression>> {
+                    let rows: Vec<SuppressionRow> = sqlx::query_as(sql::SUPPRESSIONS)
+                        .bind(merchant_id)
+                        .fetch_all(self.read())
+                        .await?;
+                    Ok(rows.into_iter().map(Suppression::from).collect())
+                }
+
+                async fn unsuppress(
+                    &self,
+                    merchant_id: &MerchantId,
+                    contact_hash: &str,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(sql::UNSUPPRESS)
+                        .bind(merchant_id)
+                        .bind(contact_hash)
+                        .execute(self.write())
+                        .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn put_template(
+                    &self,
+                    merchant_id: &MerchantId,
+                    key: (&str, &str, &str),
+                    source: &str,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(sql::PUT_TEMPLATE)
+                        .bind(merchant_id)
+                        .bind(key.0)
+                        .bind(key.1)
+                        .bind(key.2)
+                        .bind(source)
+                        .bind(DbTime(now))
+                        .execute(self.write())
+                        .await?;
+                    Ok(())
+                }
+
+                async fn template(
+                    &self,
+                    merchant_id: &MerchantId,
+                    key: (&str, &str, &str),
+                ) -> StoreResult<Option<String>> {
+                    Ok(sqlx::query_scalar(sql::TEMPLATE)
+                        .bind(merchant_id)
+                        .bind(key.0)
+                        .bind(key.1)
+                        .bind(key.2)
+                        .fetch_optional(self.read())
+                        .await?)
+                }
+            }
+        };
+    };
+}
+pub(crate) use notify_impl;

@@ -1,0 +1,286 @@
+//! The notification store on both backends: messages planned in the status change's
+//! transaction (once per change of unified status, only for channels with a contact, no
+//! history replay), claims and outcomes, erasure on request and after retention, and the
+//! suppression list.
+
+use carriers::{CarrierId, Status};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use parcelgate::domain::notification::{Channel, Trigger};
+use parcelgate::domain::notify_plan::MessageStatus;
+use parcelgate::domain::{NewShipment, Shipment};
+use parcelgate::store::notify::{MessageOutcome, Suppression};
+use parcelgate::store::{new_id, UpdateSource};
+use parcelgate::tracking::ApplyUpdates;
+
+use crate::common::db::{stores, TestStore};
+use crate::common::snapshots::one_event;
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
+        .single()
+        .expect("instant")
+        + Duration::minutes(minutes)
+}
+
+/// A registered InPost shipment, with contact channels `(email, sms)` when given.
+async fn shipment(s: &TestStore, number: &str, contact: Option<(bool, bool)>) -> Shipment {
+    let m = s.create_merchant("Shop", at(0)).await.expect("merchant");
+    let new = NewShipment {
+        merchant_id: m.id.clone(),
+        carrier: Some(CarrierId::Inpost),
+        tracking_number: number.into(),
+        ..Default::default()
+    };
+    let (sh, _) = s
+        .register_shipment(&new, &new_id("tok"), at(0))
+        .await
+        .expect("register");
+    if let Some(channels) = contact {
+        s.put_contact(&sh.id, "enc2:sealed", channels, at(0))
+            .await
+            .expect("contact");
+    }
+    sh
+}
+
+async fn push(s: &TestStore, sh: &Shipment, status: Status, sub: &'static str, minute: i64) {
+    let snap = one_event(
+        CarrierId::Inpost,
+        &sh.tracking_number,
+        status,
+        sub,
+        at(minute),
+    );
+    s.apply_snapshot(&sh.id, &snap, UpdateSource::Push, at(minute))
+        .await
+        .expect("apply");
+}
+
+#[tokio::test]
+async fn each_change_of_status_plans_one_message_per_contact_channel() {
+    for s in stores().await {
+        let n = s.name;
+        let sh = shipment(&s, "520000011122233301", Some((true, true))).await;
+        push(&s, &sh, Status::InTransit, "in_transit.sorted", 1).await;
+        // A second scan of the same status, and a substatus change alone: nothing new.
+        push(&s, &sh, Status::InTransit, "in_transit.arrived", 2).await;
+        push(&s, &sh, Status::OutForDelivery, "out_for_delivery", 3).await;
+        push(&s, &sh, Status::OutForDelivery, "out_for_delivery.again", 4).await;
+        let got: Vec<(Trigger, Channel)> = s
+            .messages_of(&sh.id)
+            .await
+            .expect("log")
+            .iter()
+            .map(|m| (m.trigger, m.channel))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Trigger::Shipped, Channel::Email),
+                (Trigger::Shipped, Channel::Sms),
+                (Trigger::OutForDelivery, Channel::Email),
+                (Trigger::OutForDelivery, Channel::Sms),
+            ],
+            "[{n}]"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_contact_no_message_and_no_history_replay() {
+    for s in stores().await {
+        let n = s.name;
+        let silent = shipment(&s, "520000011122233302", None).await;
+        push(&s, &silent, Status::InTransit, "in_transit", 1).await;
+        assert!(
+            s.messages_of(&silent.id).await.expect("log").is_empty(),
+            "[{n}]"
+        );
+        // Registered when already delivered: the delivered message alone, e-mail only.
+        let late = shipment(&s, "520000011122233303", Some((true, false))).await;
+        let mut snap = one_event(
+            CarrierId::Inpost,
+            &late.tracking_number,
+            Status::InTransit,
+            "in_transit",
+            at(1),
+        );
+        snap.events.extend(
+            one_event(
+                CarrierId::Inpost,
+                &late.tracking_number,
+                Status::Delivered,
+                "delivered",
+                at(5),
+            )
+            .events,
+        );
+        s.apply_snapshot(&late.id, &snap, UpdateSource::Poll, at(6))
+            .await
+            .expect("apply");
+        let log = s.messages_of(&late.id).await.expect("log");
+        assert_eq!(log.len(), 1, "[{n}] {log:?}");
+        assert_eq!(
+            (log[0].trigger, log[0].channel),
+            (Trigger::Delivered, Channel::Email),
+            "[{n}]"
+        );
+    }
+}
+
+#[tokio::test]
+async fn messages_are_claimed_once_and_keep_their_message_id() {
+    for s in stores().await {
+        let n = s.name;
+        let sh = shipment(&s, "520000011122233304", Some((true, false))).await;
+        push(&s, &sh, Status::InTransit, "in_transit", 1).await;
+        let claimed = s.claim_messages(at(2), at(3), 10).await.expect("claim");
+        assert_eq!(claimed.len(), 1, "[{n}]");
+        assert!(
+            s.claim_messages(at(2), at(3), 10)
+                .await
+                .expect("again")
+                .is_empty(),
+            "[{n}] leased"
+        );
+        let m = &claimed[0];
+        // A temporary failure: queued again for later, the same Message-ID.
+        let retry = MessageOutcome {
+            status: MessageStatus::Queued,
+            attempts: 1,
+            next_attempt_at: at(10),
+            answer: Some("451 4.3.0 try later".into()),
+            sent_at: None,
+        };
+        s.finish_message(&m.id, &retry).await.expect("finish");
+        assert!(
+            s.claim_messages(at(5), at(6), 10)
+                .await
+                .expect("not due")
+                .is_empty(),
+            "[{n}]"
+        );
+        let again = s.claim_messages(at(10), at(11), 10).await.expect("due");
+        assert_eq!(again[0].message_id, m.message_id, "[{n}]");
+        assert_eq!(again[0].attempts, 1, "[{n}]");
+        let sent = MessageOutcome {
+            status: MessageStatus::Sent,
+            attempts: 2,
+            next_attempt_at: at(10),
+            answer: Some("250 2.0.0 queued".into()),
+            sent_at: Some(at(10)),
+        };
+        s.finish_message(&m.id, &sent).await.expect("sent");
+        let log = s.messages_of(&sh.id).await.expect("log");
+        assert_eq!(log[0].status, MessageStatus::Sent, "[{n}]");
+        assert_eq!(log[0].sent_at, Some(at(10)), "[{n}]");
+        // A resend queues it again, for its merchant only.
+        let other = s.create_merchant("Other", at(0)).await.expect("merchant");
+        assert!(
+            s.requeue_message(&other.id, &m.id, at(20))
+                .await
+                .expect("other")
+                .is_none(),
+            "[{n}]"
+        );
+        let re = s
+            .requeue_message(&sh.merchant_id, &m.id, at(20))
+            .await
+            .expect("resend");
+        assert_eq!(re.map(|m| m.status), Some(MessageStatus::Queued), "[{n}]");
+    }
+}
+
+#[tokio::test]
+async fn contact_data_is_erased_on_request_and_after_retention() {
+    for s in stores().await {
+        let n = s.name;
+        let asked = shipment(&s, "520000011122233305", Some((true, false))).await;
+        let other = s.create_merchant("Other", at(0)).await.expect("merchant");
+        assert!(
+            !s.erase_contact(&other.id, &asked.id)
+                .await
+                .expect("not theirs"),
+            "[{n}]"
+        );
+        assert!(s.contact(&asked.id).await.expect("read").is_some(), "[{n}]");
+        assert!(
+            s.erase_contact(&asked.merchant_id, &asked.id)
+                .await
+                .expect("erase"),
+            "[{n}]"
+        );
+        assert_eq!(s.contact(&asked.id).await.expect("read"), None, "[{n}]");
+
+        let done = shipment(&s, "520000011122233306", Some((true, false))).await;
+        let moving = shipment(&s, "520000011122233307", Some((true, false))).await;
+        push(&s, &done, Status::Delivered, "delivered", 10).await;
+        push(&s, &moving, Status::InTransit, "in_transit", 10).await;
+        // Delivered at minute 10: kept at a cutoff before it, erased at one after.
+        assert_eq!(
+            s.erase_expired_contacts(at(5)).await.expect("sweep"),
+            0,
+            "[{n}]"
+        );
+        assert_eq!(
+            s.erase_expired_contacts(at(20)).await.expect("sweep"),
+            1,
+            "[{n}]"
+        );
+        assert_eq!(s.contact(&done.id).await.expect("read"), None, "[{n}]");
+        assert!(
+            s.contact(&moving.id).await.expect("read").is_some(),
+            "[{n}] not final yet"
+        );
+    }
+}
+
+#[tokio::test]
+async fn suppressions_are_per_merchant_and_per_class() {
+    for s in stores().await {
+        let n = s.name;
+        let a = s.create_merchant("A", at(0)).await.expect("merchant");
+        let b = s.create_merchant("B", at(0)).await.expect("merchant");
+        let entry = Suppression {
+            contact_hash: "h1".into(),
+            masked: "a***@shop.example".into(),
+            class: "transactional".into(),
+            reason: "unsubscribed".into(),
+            created_at: at(1),
+        };
+        s.suppress(&a.id, &entry).await.expect("suppress");
+        s.suppress(&a.id, &entry).await.expect("twice is fine");
+        assert!(
+            s.is_suppressed(&a.id, "h1", "transactional")
+                .await
+                .expect("q"),
+            "[{n}]"
+        );
+        assert!(
+            !s.is_suppressed(&a.id, "h1", "marketing").await.expect("q"),
+            "[{n}]"
+        );
+        assert!(
+            !s.is_suppressed(&b.id, "h1", "transactional")
+                .await
+                .expect("q"),
+            "[{n}]"
+        );
+        assert_eq!(
+            s.suppressions(&a.id).await.expect("list"),
+            vec![entry],
+            "[{n}]"
+        );
+        assert!(
+            s.suppressions(&b.id).await.expect("list").is_empty(),
+            "[{n}]"
+        );
+        assert!(s.unsuppress(&a.id, "h1").await.expect("lift"), "[{n}]");
+        assert!(
+            !s.is_suppressed(&a.id, "h1", "transactional")
+                .await
+                .expect("q"),
+            "[{n}]"
+        );
+    }
+}
