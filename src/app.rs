@@ -28,8 +28,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(middleware::from_fn(problem_everywhere))
-        .with_state(state)
+        .with_state(state.clone())
         .merge(pages)
+        .merge(crate::notify::unsubscribe::router(state))
 }
 
 /// A running gateway (tests and `serve`).

@@ -5,3 +5,5 @@
 pub mod email;
 pub mod sms;
 pub mod templates;
+pub mod unsubscribe;
+pub mod worker;

@@ -34,6 +34,10 @@ pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()
             stop.clone(),
         )));
     }
+    tasks.push(tokio::spawn(crate::notify::worker::run(
+        state.clone(),
+        stop.clone(),
+    )));
     tasks.push(tokio::spawn(crate::inbound::worker::run(
         state.clone(),
         stop,

@@ -64,6 +64,16 @@ pub async fn sweep(state: &AppState) -> Result<(usize, usize), StoreError> {
         expire(state, &s, now).await?;
         expired += 1;
     }
+    // Shopper contact data is personal data: erased once the shipment has been final for
+    // the retention time (notifications.contact_retention_days).
+    let retention = days(state.config.notifications.contact_retention_days);
+    let erased = state.store.erase_expired_contacts(now - retention).await?;
+    if erased > 0 {
+        tracing::info!(
+            erased,
+            "erased shopper contact data past its retention time"
+        );
+    }
     let mut stalled = 0;
     for s in state.store.stalled_candidates(&cutoffs, BATCH).await? {
         if stall(state, &s, now).await? {

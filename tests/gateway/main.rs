@@ -24,6 +24,7 @@ mod eta_predict;
 mod harness;
 mod ingest;
 mod inpost_flow;
+mod notify_email;
 mod notify_store;
 mod pages;
 mod pages_dashboard;

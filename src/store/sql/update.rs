@@ -205,8 +205,9 @@ macro_rules! update_tx_impl {
             ) -> $crate::store::StoreResult<()> {
                 for p in planned {
                     let id = $crate::store::new_id("ntf");
-                    // Stable across retries: a re-send after a crash carries the same one.
-                    let message_id = format!("{id}@parcelgate");
+                    // Stable across retries: a re-send after a crash carries the same one (the
+                    // sender's domain is added when the e-mail is composed).
+                    let message_id = id.clone();
                     sqlx::query($crate::store::sql::notify::INSERT_MESSAGE)
                         .bind(&id)
                         .bind(&shipment.id)

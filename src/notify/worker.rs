@@ -1,0 +1,414 @@
+//! The notification worker: claims due messages from the outbox, opens the shopper's sealed
+//! contact, honours suppressions and quiet hours, renders the template in the shopper's
+//! language and sends it by e-mail or SMS, then records the outcome. A 4xx or a timeout is
+//! retried (1 min, 5 min, 30 min, 2 h, then dead); a mailbox unknown or an invalid number
+//! suppresses the contact; any other rejection fails the message without suppressing.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::domain::contact::Contact;
+use crate::domain::merchant_rules::email_hash;
+use crate::domain::notification::{Channel, Trigger};
+use crate::domain::notify_plan::{Message, MessageStatus};
+use crate::domain::quiet_hours::{zone_of, QuietHours};
+use crate::domain::Shipment;
+use crate::notify::email::compose::stable_message_id;
+use crate::notify::email::{Mailbox, Mailer, MessageClass, OutgoingEmail, SendFailure};
+use crate::notify::sms::{SmsFailure, SmsSender};
+use crate::notify::templates::{TemplateContext, Templates};
+use crate::notify::unsubscribe;
+use crate::pages::explain;
+use crate::pages::i18n::Lang;
+use crate::state::AppState;
+use crate::store::notify::{MessageOutcome, Suppression};
+use crate::store::StoreError;
+use crate::workers::step::{idle, Outcome};
+
+/// Delays after the first, second, … failed attempt; past the last the message is dead.
+const RETRY_AFTER_MINUTES: [i64; 4] = [1, 5, 30, 120];
+/// Messages claimed per step.
+const BATCH: u32 = 50;
+/// How long a claimed message is leased to this process.
+const LEASE: chrono::Duration = chrono::Duration::minutes(2);
+
+/// The senders this process has: e-mail when SMTP is configured, SMS when a provider is.
+pub struct Senders {
+    /// The SMTP sender.
+    pub mailer: Option<Mailer>,
+    /// The SMS provider.
+    pub sms: Option<SmsSender>,
+    /// The templates.
+    pub templates: Templates,
+}
+
+impl Senders {
+    /// Builds the senders from the configuration (bad settings were refused at load).
+    pub fn from_state(state: &AppState) -> Senders {
+        let mailer = match state.config.email.settings() {
+            Ok(Some(settings)) => Mailer::new(settings)
+                .map_err(|e| tracing::error!(error = %e, "e-mail is configured but unusable"))
+                .ok(),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "e-mail settings are invalid; no e-mail is sent");
+                None
+            }
+        };
+        Senders {
+            mailer,
+            sms: SmsSender::from_config(&state.config.sms),
+            templates: Templates::new(),
+        }
+    }
+}
+
+/// Runs until `stop` turns true, a step every second (sooner when a step had work).
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let senders = Senders::from_state(&state);
+    loop {
+        let busy = matches!(tick(&state, &senders).await, Outcome::Worked(_));
+        let wait = if busy {
+            Duration::from_millis(10)
+        } else {
+            Duration::from_secs(1)
+        };
+        if idle(wait, &tokio::sync::Notify::new(), &mut stop).await {
+            break;
+        }
+    }
+}
+
+/// One step: claims due messages and handles each.
+pub async fn tick(state: &AppState, senders: &Senders) -> Outcome {
+    let now = Utc::now();
+    let claimed = match state.store.claim_messages(now, now + LEASE, BATCH).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming shopper messages failed");
+            return Outcome::Idle;
+        }
+    };
+    if claimed.is_empty() {
+        return Outcome::Idle;
+    }
+    let n = claimed.len();
+    for m in claimed {
+        let outcome = match handle(state, senders, &m, now).await {
+            Ok(o) => o,
+            Err(e) => retry(&m, format!("storage: {e}"), now),
+        };
+        state.metrics.inc(
+            "parcelgate_notifications_total",
+            &[
+                ("trigger", m.trigger.as_str()),
+                ("channel", m.channel.as_str()),
+                ("outcome", outcome.status.as_str()),
+            ],
+        );
+        if let Err(e) = state.store.finish_message(&m.id, &outcome).await {
+            tracing::warn!(error = %e, message = %m.id, "recording a message outcome failed");
+        }
+    }
+    Outcome::Worked(n)
+}
+
+/// A final outcome.
+fn done(
+    m: &Message,
+    status: MessageStatus,
+    answer: impl Into<String>,
+    now: DateTime<Utc>,
+) -> MessageOutcome {
+    MessageOutcome {
+        status,
+        attempts: m.attempts + u32::from(status == MessageStatus::Sent),
+        next_attempt_at: now,
+        answer: Some(answer.into()),
+        sent_at: (status == MessageStatus::Sent).then_some(now),
+    }
+}
+
+/// A failed attempt: retried on the schedule, dead past its end.
+fn retry(m: &Message, answer: String, now: DateTime<Utc>) -> MessageOutcome {
+    let attempts = m.attempts + 1;
+    match RETRY_AFTER_MINUTES.get(attempts as usize - 1) {
+        Some(min) => MessageOutcome {
+            status: MessageStatus::Queued,
+            attempts,
+            next_attempt_at: now + chrono::Duration::minutes(*min),
+            answer: Some(answer),
+            sent_at: None,
+        },
+        None => MessageOutcome {
+            status: MessageStatus::Dead,
+            attempts,
+            next_attempt_at: now,
+            answer: Some(answer),
+            sent_at: None,
+        },
+    }
+}
+
+/// Decides and sends one message.
+#[tracing::instrument(name = "notify", skip_all,
+    fields(shipment_id = %m.shipment_id, trigger = m.trigger.as_str(), channel = m.channel.as_str()))]
+async fn handle(
+    state: &AppState,
+    senders: &Senders,
+    m: &Message,
+    now: DateTime<Utc>,
+) -> Result<MessageOutcome, StoreError> {
+    let Some(shipment) = state.store.shipment_by_id(&m.shipment_id).await? else {
+        return Ok(done(
+            m,
+            MessageStatus::Failed,
+            "the shipment was deleted",
+            now,
+        ));
+    };
+    let Some(contact) = open_contact(state, &shipment).await? else {
+        return Ok(done(
+            m,
+            MessageStatus::Failed,
+            "no contact data (erased or never given)",
+            now,
+        ));
+    };
+    let Some(to) = (match m.channel {
+        Channel::Email => contact.email.clone(),
+        Channel::Sms => contact.phone.clone(),
+    }) else {
+        return Ok(done(
+            m,
+            MessageStatus::Failed,
+            "no contact for this channel",
+            now,
+        ));
+    };
+    let class = class_of(m.trigger);
+    let hash = email_hash(&to);
+    if state
+        .store
+        .is_suppressed(&m.merchant_id, &hash, class)
+        .await?
+    {
+        tracing::info!(contact = %contact.masked(), "suppressed");
+        return Ok(done(
+            m,
+            MessageStatus::Suppressed,
+            "the contact is on the suppression list",
+            now,
+        ));
+    }
+    // Quiet hours in the shopper's zone: wait for the morning, without counting an attempt.
+    if let Some(q) = QuietHours::parse(&state.config.notifications.quiet_hours) {
+        let release = q.release_at(now, zone_of(shipment.destination_country.as_deref()));
+        if release > now {
+            return Ok(MessageOutcome {
+                status: MessageStatus::Queued,
+                attempts: m.attempts,
+                next_attempt_at: release,
+                answer: Some("waiting for the end of quiet hours".into()),
+                sent_at: None,
+            });
+        }
+    }
+    // Sent only while still true: an out-for-delivery held overnight that was delivered meanwhile.
+    if m.trigger == Trigger::OutForDelivery && shipment.status != carriers::Status::OutForDelivery {
+        return Ok(done(
+            m,
+            MessageStatus::Failed,
+            "no longer out for delivery",
+            now,
+        ));
+    }
+    let merchant = state.store.merchant(&shipment.merchant_id).await?;
+    let shop = merchant
+        .as_ref()
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    let lang = shipment
+        .language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::Pl);
+    let unsubscribe = unsubscribe::url(state, &m.merchant_id, &hash, class);
+    let ctx = context(state, &shipment, &contact, &shop, lang, &unsubscribe);
+    let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
+    let own = state.store.template(&m.merchant_id, key).await?;
+    let rendered = match senders
+        .templates
+        .render(m.trigger, m.channel, lang, own.as_deref(), &ctx)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(done(
+                m,
+                MessageStatus::Failed,
+                format!("template: {e}"),
+                now,
+            ))
+        }
+    };
+    Ok(match m.channel {
+        Channel::Email => {
+            let Some(mailer) = &senders.mailer else {
+                return Ok(done(
+                    m,
+                    MessageStatus::Failed,
+                    "e-mail is not configured (email.smtp_url)",
+                    now,
+                ));
+            };
+            let sender = mailer.sender(match class {
+                "marketing" => MessageClass::Marketing,
+                _ => MessageClass::Transactional,
+            });
+            let mail = OutgoingEmail {
+                from_name: Some(shop.clone()).filter(|s| !s.is_empty()),
+                from: sender.email.clone(),
+                reply_to: None,
+                to: match to.parse() {
+                    Ok(address) => Mailbox::new(contact.name.clone(), address),
+                    Err(_) => {
+                        return Ok(done(
+                            m,
+                            MessageStatus::Failed,
+                            "the stored address does not parse",
+                            now,
+                        ))
+                    }
+                },
+                subject: rendered.subject.unwrap_or_default(),
+                text: rendered.text,
+                html: rendered.html.unwrap_or_default(),
+                message_id: stable_message_id(&m.message_id, &sender.email),
+                list_unsubscribe_url: unsubscribe.clone(),
+                language: lang.code().to_string(),
+            };
+            match mailer.send(&mail).await {
+                Ok(d) => done(
+                    m,
+                    MessageStatus::Sent,
+                    format!("{} {}", d.code, d.answer),
+                    now,
+                ),
+                Err(SendFailure::Suppress { code, answer }) => {
+                    suppress(state, m, &contact, &hash, class, "mailbox_unknown").await?;
+                    done(m, MessageStatus::Failed, format!("{code} {answer}"), now)
+                }
+                Err(e) if e.is_retryable() => retry(m, e.answer().to_string(), now),
+                Err(e) => done(m, MessageStatus::Failed, e.answer().to_string(), now),
+            }
+        }
+        Channel::Sms => {
+            let Some(sms) = &senders.sms else {
+                return Ok(done(
+                    m,
+                    MessageStatus::Failed,
+                    "SMS is not configured (sms.provider)",
+                    now,
+                ));
+            };
+            match sms.send(&to, &rendered.text).await {
+                Ok(a) => done(
+                    m,
+                    MessageStatus::Sent,
+                    format!("accepted {}", a.provider_id),
+                    now,
+                ),
+                Err(e) if e.suppresses_number() => {
+                    let reason = match e {
+                        SmsFailure::OptedOut { .. } => "opted_out",
+                        _ => "invalid_number",
+                    };
+                    suppress(state, m, &contact, &hash, class, reason).await?;
+                    done(m, MessageStatus::Failed, e.answer().to_string(), now)
+                }
+                Err(e) if e.is_retryable() => retry(m, e.answer().to_string(), now),
+                Err(e) => done(m, MessageStatus::Failed, e.answer().to_string(), now),
+            }
+        }
+    })
+}
+
+/// Transactional and marketing messages are suppressed separately.
+pub fn class_of(t: Trigger) -> &'static str {
+    if t.is_marketing() {
+        "marketing"
+    } else {
+        "transactional"
+    }
+}
+
+/// The shipment's contact, opened (None when erased or never given).
+async fn open_contact(state: &AppState, s: &Shipment) -> Result<Option<Contact>, StoreError> {
+    let Some(sealed) = state.store.contact(&s.id).await? else {
+        return Ok(None);
+    };
+    let Ok(sealer) = &state.sealer else {
+        return Ok(None);
+    };
+    Ok(sealer
+        .open_bound(&sealed, &s.id)
+        .ok()
+        .and_then(|plain| serde_json::from_str(&plain).ok()))
+}
+
+/// Adds the contact to the merchant's suppression list after a hard bounce.
+async fn suppress(
+    state: &AppState,
+    m: &Message,
+    contact: &Contact,
+    hash: &str,
+    class: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let masked = match m.channel {
+        Channel::Email => contact
+            .email
+            .as_deref()
+            .map(crate::domain::contact::mask_email),
+        Channel::Sms => contact
+            .phone
+            .as_deref()
+            .map(crate::domain::contact::mask_phone),
+    };
+    let entry = Suppression {
+        contact_hash: hash.to_string(),
+        masked: masked.unwrap_or_default(),
+        class: class.to_string(),
+        reason: reason.to_string(),
+        created_at: Utc::now(),
+    };
+    tracing::info!(contact = %entry.masked, reason, "contact suppressed");
+    state.store.suppress(&m.merchant_id, &entry).await
+}
+
+/// The template variables of a shipment, with the tracking page's own words for what
+/// happened and what happens next (so the page and the message never disagree).
+fn context(
+    state: &AppState,
+    s: &Shipment,
+    contact: &Contact,
+    shop: &str,
+    lang: Lang,
+    unsubscribe: &str,
+) -> TemplateContext {
+    let words = explain::words(lang, explain::family(s.status, &s.substatus));
+    let mut ctx = TemplateContext::sparse(lang);
+    ctx.shop_name = shop.to_string();
+    ctx.order_ref = s.order_ref.clone();
+    ctx.carrier = s.carrier.display_name().to_string();
+    ctx.tracking_number = s.tracking_number.clone();
+    ctx.tracking_url = state.tracking_url(&s.public_token);
+    ctx.customer_name = contact.name.clone();
+    ctx.status_text = words.label.to_string();
+    ctx.what_happened = words.what.to_string();
+    ctx.what_next = words.next.to_string();
+    ctx.unsubscribe_url = Some(unsubscribe.to_string());
+    ctx
+}
