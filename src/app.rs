@@ -30,7 +30,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(problem_everywhere))
         .with_state(state.clone())
         .merge(pages)
-        .merge(crate::notify::unsubscribe::router(state))
+        .merge(crate::pages::unsubscribe::router(state))
 }
 
 /// A running gateway (tests and `serve`).

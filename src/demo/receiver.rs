@@ -200,7 +200,7 @@ async fn list(State(inner): State<Arc<Inner>>) -> Json<Listing> {
 async fn page(State(inner): State<Arc<Inner>>) -> Response {
     let all = snapshot(&inner);
     let verified = all.iter().filter(|r| r.verified).count();
-    let esc = |s: &Option<String>| crate::pages::html::esc(s.as_deref().unwrap_or(""));
+    let esc = |s: &Option<String>| crate::domain::escape::esc(s.as_deref().unwrap_or(""));
     let rows: String = all
         .iter()
         .rev()

@@ -7,7 +7,10 @@
 pub mod buckets;
 pub mod callback;
 pub mod contact;
+pub mod escape;
+pub mod explain;
 pub mod facts;
+pub mod i18n;
 pub mod ids;
 pub mod lane;
 pub mod merchant;

@@ -6,4 +6,3 @@ pub mod email;
 pub mod sms;
 pub mod templates;
 pub mod unsubscribe;
-pub mod worker;

@@ -7,21 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
-/// Escapes text for HTML element content and double- or single-quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::domain::escape::esc;
 
 /// `'sha256-…'` CSP source of an inline script or style.
 pub fn csp_hash(content: &str) -> String {

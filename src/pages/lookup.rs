@@ -19,11 +19,11 @@ use subtle::ConstantTimeEq;
 use tokio::time::Instant;
 
 use super::context::PagesState;
-use super::explain::{family, words};
 use super::html::esc;
 use super::i18n::{self, Lang};
 use super::render::{document, html_response, message_page, theme, BASE_CSS};
 use super::view::branding;
+use crate::domain::explain::{family, words};
 use crate::domain::merchant_rules::email_hash;
 use crate::inbound::http::client_ip;
 use crate::store::{Merchant, Shipment, ShipmentFilter};

@@ -8,7 +8,6 @@
 pub mod context;
 pub mod dashboard;
 pub mod embed;
-pub mod explain;
 pub mod html;
 pub mod i18n;
 pub mod limit;
@@ -18,6 +17,7 @@ pub mod session;
 pub mod stats;
 pub mod svg;
 pub mod tracking;
+pub mod unsubscribe;
 pub mod view;
 
 use std::sync::Arc;

@@ -5,8 +5,8 @@ use carriers::{CarrierId, Registry, Status, TrackingEvent};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, Utc};
 use serde::Serialize;
 
-use super::explain::{family, is_problem, words};
 use super::i18n::{self, Lang};
+use crate::domain::explain::{family, is_problem, words};
 use crate::engine::progress::steps;
 use crate::store::{EtaSource, Merchant, MerchantSettings, Shipment};
 

@@ -8,6 +8,7 @@
 //! dispatch (`dispatch::worker`); both follow the same pattern.
 
 pub mod feed;
+pub mod notify;
 pub mod poller;
 pub mod ratelimit;
 pub mod step;
@@ -34,10 +35,7 @@ pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()
             stop.clone(),
         )));
     }
-    tasks.push(tokio::spawn(crate::notify::worker::run(
-        state.clone(),
-        stop.clone(),
-    )));
+    tasks.push(tokio::spawn(notify::run(state.clone(), stop.clone())));
     tasks.push(tokio::spawn(crate::inbound::worker::run(
         state.clone(),
         stop,

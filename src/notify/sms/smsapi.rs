@@ -16,7 +16,8 @@ use std::time::Duration;
 use carriers::Secret;
 use serde::Deserialize;
 
-use super::{read_answer, segments, snippet, transport_failure, SmsAccepted, SmsFailure};
+use super::answer::{read_answer, snippet, transport_failure, SmsAccepted, SmsFailure};
+use super::segments;
 
 /// Codes meaning the number cannot receive the message.
 const INVALID_NUMBER: [i64; 2] = [13, 33];

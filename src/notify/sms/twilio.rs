@@ -15,7 +15,7 @@ use std::time::Duration;
 use carriers::Secret;
 use serde::Deserialize;
 
-use super::{read_answer, snippet, transport_failure, SmsAccepted, SmsFailure};
+use super::answer::{read_answer, snippet, transport_failure, SmsAccepted, SmsFailure};
 use crate::config::SmsConfig;
 
 const INVALID_NUMBER: [i64; 3] = [21211, 21614, 21635];

@@ -1,8 +1,8 @@
 //! The built-in templates, one file per trigger, channel and language under `builtin/`,
 //! compiled into the binary.
 
+use crate::domain::i18n::Lang;
 use crate::domain::notification::{Channel, Trigger};
-use crate::pages::i18n::Lang;
 
 macro_rules! builtins {
     ($($trigger:ident => $file:literal),* $(,)?) => {

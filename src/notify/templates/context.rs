@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::domain::explain::{self, Family};
+use crate::domain::i18n::{self, Lang};
 use crate::domain::notification::Trigger;
-use crate::pages::explain::{self, Family};
-use crate::pages::i18n::{self, Lang};
 
 /// Everything a template may use. Optional parts are left out when the shipment has no such
 /// thing, so templates test them with `{% if pickup_point %}`, and an unguarded one renders

@@ -5,11 +5,11 @@ use minijinja::value::Value;
 use minijinja::{context, Environment};
 
 use super::context::TemplateContext;
+use super::error::TemplateError;
 use super::sandbox::{self, Capped, Limits};
-use super::TemplateError;
+use crate::domain::escape::esc;
+use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::valid_color;
-use crate::pages::html::esc;
-use crate::pages::i18n::Lang;
 
 /// The layout's template name (`.html`: auto-escaped).
 pub const LAYOUT_NAME: &str = "builtin/layout.html";

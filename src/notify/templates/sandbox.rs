@@ -18,7 +18,7 @@ use std::io;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
-use super::TemplateError;
+use super::error::TemplateError;
 
 /// What one render may spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use super::step::{idle, Outcome};
 use crate::domain::contact::Contact;
+use crate::domain::explain;
+use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::email_hash;
 use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_plan::{Message, MessageStatus};
@@ -20,12 +23,9 @@ use crate::notify::email::{Mailbox, Mailer, MessageClass, OutgoingEmail, SendFai
 use crate::notify::sms::{SmsFailure, SmsSender};
 use crate::notify::templates::{TemplateContext, Templates};
 use crate::notify::unsubscribe;
-use crate::pages::explain;
-use crate::pages::i18n::Lang;
 use crate::state::AppState;
 use crate::store::notify::{MessageOutcome, Suppression};
 use crate::store::StoreError;
-use crate::workers::step::{idle, Outcome};
 
 /// Delays after the first, second, … failed attempt; past the last the message is dead.
 const RETRY_AFTER_MINUTES: [i64; 4] = [1, 5, 30, 120];
@@ -235,7 +235,13 @@ async fn handle(
         .as_deref()
         .and_then(Lang::parse)
         .unwrap_or(Lang::Pl);
-    let unsubscribe = unsubscribe::url(state, &m.merchant_id, &hash, class);
+    let unsubscribe = unsubscribe::url(
+        &state.config.public_url,
+        &unsubscribe::key(state.config.sealing_key()),
+        &m.merchant_id,
+        &hash,
+        class,
+    );
     let ctx = context(state, &shipment, &contact, &shop, lang, &unsubscribe);
     let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
     let own = state.store.template(&m.merchant_id, key).await?;
