@@ -117,3 +117,70 @@ pub async fn notifications(
     let data: Vec<Message> = state.store.messages_of(&id).await?;
     Ok(axum::Json(serde_json::json!({ "data": data })))
 }
+
+/// Send a message again (queued now, same Message-ID). Suppressions still apply.
+#[utoipa::path(post, path = "/v1/shipments/{id}/notifications/{notification_id}/resend",
+    tag = "shipments", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Shipment id"),
+           ("notification_id" = String, Path, description = "Message id")),
+    responses((status = 202, description = "Queued again"),
+              (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn resend(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+    Path((id, notification_id)): Path<(ShipmentId, String)>,
+) -> ApiResult<Response> {
+    let owned = state.store.messages_of(&id).await?;
+    if state.store.shipment(&m.id, &id).await?.is_none()
+        || !owned.iter().any(|x| x.id == notification_id)
+    {
+        return Err(ApiError::not_found(format!("no message {notification_id}")));
+    }
+    let Some(msg) = state
+        .store
+        .requeue_message(&m.id, &notification_id, Utc::now())
+        .await?
+    else {
+        return Err(ApiError::not_found(format!("no message {notification_id}")));
+    };
+    Ok((StatusCode::ACCEPTED, axum::Json(msg)).into_response())
+}
+
+/// The merchant's suppression list: contacts (masked) that get no more messages, per class.
+#[utoipa::path(get, path = "/v1/suppressions", tag = "shipments", security(("api_key" = [])),
+    responses((status = 200, description = "The suppression list")))]
+pub async fn suppressions(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let data = state.store.suppressions(&m.id).await?;
+    Ok(axum::Json(serde_json::json!({ "data": data })))
+}
+
+/// Lift a suppression: `{contact}` is the address or number itself, or its `contact_hash`
+/// from the list.
+#[utoipa::path(delete, path = "/v1/suppressions/{contact}", tag = "shipments",
+    security(("api_key" = [])), params(("contact" = String, Path, description = "Address, number or contact_hash")),
+    responses((status = 204, description = "Lifted"),
+              (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn unsuppress(
+    State(state): State<AppState>,
+    AuthMerchant(m): AuthMerchant,
+    Path(contact): Path<String>,
+) -> ApiResult<Response> {
+    let contact = contact.trim();
+    let is_hash = contact.len() == 64 && contact.bytes().all(|b| b.is_ascii_hexdigit());
+    let hash = if is_hash {
+        contact.to_ascii_lowercase()
+    } else if contact.contains('@') {
+        crate::domain::merchant_rules::email_hash(contact)
+    } else {
+        let e164 = normalize_phone(contact, "PL")
+            .map_err(|e| ApiError::field("contact", e.to_string()))?;
+        crate::domain::merchant_rules::email_hash(&e164)
+    };
+    if !state.store.unsuppress(&m.id, &hash).await? {
+        return Err(ApiError::not_found("no such suppression"));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -26,7 +26,8 @@ impl Modify for BearerAuth {
     info(title = "parcelgate", description = "One tracking API over DHL, DPD and InPost."),
     paths(
         shipments::register, shipments::get, shipments::list, shipments::delete, shipments::refresh,
-        super::contact::erase, super::contact::notifications,
+        super::contact::erase, super::contact::notifications, super::contact::resend,
+        super::contact::suppressions, super::contact::unsuppress,
         carriers::list, carriers::detect, super::dhl_push::create,
         webhooks::receive, webhooks::probe,
         system::healthz, system::readyz, system::metrics,

@@ -35,6 +35,12 @@ pub fn router() -> Router<AppState> {
         .route("/v1/shipments/{id}/refresh", post(shipments::refresh))
         .route("/v1/shipments/{id}/contact", delete(contact::erase))
         .route(
+            "/v1/shipments/{id}/notifications/{notification_id}/resend",
+            post(contact::resend),
+        )
+        .route("/v1/suppressions", get(contact::suppressions))
+        .route("/v1/suppressions/{contact}", delete(contact::unsuppress))
+        .route(
             "/v1/shipments/{id}/notifications",
             get(contact::notifications),
         )

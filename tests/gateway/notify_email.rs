@@ -187,10 +187,19 @@ async fn a_mailbox_unknown_at_rcpt_suppresses_the_address() {
         "{l:?}"
     );
     let r = app.get("/v1/suppressions").await;
-    if r.status() == 200 {
-        let v: Value = r.json().await.expect("json");
-        assert!(v.to_string().contains("mailbox_unknown"), "{v}");
-    }
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["data"][0]["reason"], "mailbox_unknown", "{v}");
+    assert_eq!(v["data"][0]["masked"], "g***@example.pl", "{v}");
+    // Another merchant sees none of it.
+    let other = app.another_merchant("Other").await;
+    let theirs: Value = app
+        .get_as(&other, "/v1/suppressions")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(theirs["data"], json!([]));
     let sup = app
         .state()
         .store
@@ -200,6 +209,32 @@ async fn a_mailbox_unknown_at_rcpt_suppresses_the_address() {
     assert_eq!(sup.len(), 1);
     assert_eq!(sup[0].reason, "mailbox_unknown");
     assert_eq!(sup[0].masked, "g***@example.pl");
+
+    // Lifted by the address itself, then a resend goes out.
+    sink.accept("gone@example.pl");
+    let lifted = reqwest::Client::new()
+        .delete(format!("{}/v1/suppressions/gone@example.pl", app.base))
+        .bearer_auth(&app.key)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(lifted.status(), 204);
+    let nid = l[0]["id"].as_str().expect("message id");
+    let r = app
+        .post(
+            &format!("/v1/shipments/{id}/notifications/{nid}/resend"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    log_until(&app, id, |l| l[0]["status"] == "sent").await;
+    let again = app
+        .post(
+            &format!("/v1/shipments/{id}/notifications/ntf_nope/resend"),
+            &json!({}),
+        )
+        .await;
+    assert_problem(again, 404).await;
 }
 
 #[tokio::test]
