@@ -103,16 +103,12 @@ impl SecretSealer {
         let Some(cipher) = &self.cipher else {
             return secret.to_string();
         };
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::thread_rng().fill_bytes(&mut nonce);
         // Encryption with a valid key and nonce length cannot fail; an empty fallback would
         // only ever show up as a secret that does not open, never as a plain copy.
-        let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), secret.as_bytes())
-            .unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&sealed);
-        format!("{SEALED}{}", STANDARD.encode(out))
+        format!(
+            "{SEALED}{}",
+            seal_with(cipher, secret, b"").unwrap_or_default()
+        )
     }
 
     /// The secret a stored value holds.
@@ -120,57 +116,27 @@ impl SecretSealer {
         let Some(body) = stored.strip_prefix(SEALED) else {
             return Ok(stored.to_string());
         };
-        let cipher = self.cipher.as_ref().ok_or(SealError::NoKey)?;
-        let bytes = STANDARD.decode(body).map_err(|_| SealError::Damaged)?;
-        if bytes.len() <= NONCE_LEN {
-            return Err(SealError::Damaged);
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let plain = cipher
-            .decrypt(XNonce::from_slice(nonce), sealed)
-            .map_err(|_| SealError::Damaged)?;
-        String::from_utf8(plain).map_err(|_| SealError::Damaged)
+        open_with(self.cipher.as_ref().ok_or(SealError::NoKey)?, body, b"")
     }
 
     /// Seals `plain` to the row `row_id`: the id is the associated data, so a sealed value
     /// copied into another row does not open there. Needs a key ([`SealError::NoKey`]).
     pub fn seal_bound(&self, plain: &str, row_id: &str) -> Result<String, SealError> {
         let cipher = self.cipher.as_ref().ok_or(SealError::NoKey)?;
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::thread_rng().fill_bytes(&mut nonce);
-        let sealed = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plain.as_bytes(),
-                    aad: row_id.as_bytes(),
-                },
-            )
-            .map_err(|_| SealError::Damaged)?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&sealed);
-        Ok(format!("{BOUND}{}", STANDARD.encode(out)))
+        Ok(format!(
+            "{BOUND}{}",
+            seal_with(cipher, plain, row_id.as_bytes())?
+        ))
     }
 
     /// Opens a value [`Self::seal_bound`] sealed to the row `row_id`.
     pub fn open_bound(&self, stored: &str, row_id: &str) -> Result<String, SealError> {
         let body = stored.strip_prefix(BOUND).ok_or(SealError::Damaged)?;
-        let cipher = self.cipher.as_ref().ok_or(SealError::NoKey)?;
-        let bytes = STANDARD.decode(body).map_err(|_| SealError::Damaged)?;
-        if bytes.len() <= NONCE_LEN {
-            return Err(SealError::Damaged);
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let plain = cipher
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: row_id.as_bytes(),
-                },
-            )
-            .map_err(|_| SealError::Damaged)?;
-        String::from_utf8(plain).map_err(|_| SealError::Damaged)
+        open_with(
+            self.cipher.as_ref().ok_or(SealError::NoKey)?,
+            body,
+            row_id.as_bytes(),
+        )
     }
 
     /// A subscription as read from the store, with its secrets opened for signing.
@@ -183,6 +149,35 @@ impl SecretSealer {
             .transpose()?;
         Ok(sub)
     }
+}
+
+/// base64(nonce ‖ ciphertext) of `plain` under a fresh random nonce, with `aad` bound in.
+fn seal_with(cipher: &XChaCha20Poly1305, plain: &str, aad: &[u8]) -> Result<String, SealError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let payload = Payload {
+        msg: plain.as_bytes(),
+        aad,
+    };
+    let sealed = cipher
+        .encrypt(XNonce::from_slice(&nonce), payload)
+        .map_err(|_| SealError::Damaged)?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    Ok(STANDARD.encode(out))
+}
+
+/// Opens what [`seal_with`] made, with the same `aad`.
+fn open_with(cipher: &XChaCha20Poly1305, body: &str, aad: &[u8]) -> Result<String, SealError> {
+    let bytes = STANDARD.decode(body).map_err(|_| SealError::Damaged)?;
+    if bytes.len() <= NONCE_LEN {
+        return Err(SealError::Damaged);
+    }
+    let (nonce, msg) = bytes.split_at(NONCE_LEN);
+    let plain = cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg, aad })
+        .map_err(|_| SealError::Damaged)?;
+    String::from_utf8(plain).map_err(|_| SealError::Damaged)
 }
 
 #[cfg(test)]
