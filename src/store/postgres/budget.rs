@@ -4,4 +4,4 @@
 use super::PgStore;
 use crate::store::sql::budget::budget_impl;
 
-budget_impl!(PgStore, row_lock: " FOR UPDATE");
+budget_impl!(PgStore, row_lock: " FOR UPDATE", ensure_row: true);

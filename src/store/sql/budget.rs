@@ -14,9 +14,11 @@ pub const BUDGET_OF: &str =
 /// Makes sure a carrier's budget row exists, so a reservation has a row to lock.
 pub const ENSURE_BUDGET: &str = "INSERT INTO carrier_budgets (carrier, next_slot_at, day, \
      used_today) VALUES ($1, $2, $3, 0) ON CONFLICT (carrier) DO NOTHING";
-/// Stores a reservation's outcome.
-pub const WRITE_BUDGET: &str = "UPDATE carrier_budgets SET next_slot_at = $2, day = $3, \
-     used_today = $4, paused_until = $5 WHERE carrier = $1";
+/// Stores a reservation's outcome (an upsert: on SQLite the row may not exist yet).
+pub const WRITE_BUDGET: &str = "INSERT INTO carrier_budgets (carrier, next_slot_at, day, \
+     used_today, paused_until) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (carrier) DO UPDATE \
+     SET next_slot_at = EXCLUDED.next_slot_at, day = EXCLUDED.day, \
+     used_today = EXCLUDED.used_today, paused_until = EXCLUDED.paused_until";
 /// A pause only ever lengthens: the later of the stored and the new instant wins (written
 /// as a `CASE`, which reads the same where PostgreSQL has `GREATEST` and SQLite `MAX`).
 pub const PAUSE: &str = "INSERT INTO carrier_budgets (carrier, next_slot_at, day, used_today, \
@@ -48,9 +50,10 @@ impl From<BudgetDbRow> for BudgetRow {
 /// Implements [`BudgetStore`](crate::store::budget::BudgetStore) for a backend type with
 /// `read()`, `write()` and `begin()`; `row_lock` is what the reservation's read appends to
 /// hold the row until commit (`" FOR UPDATE"`, or `""` where the transaction already holds
-/// the writer lock).
+/// the writer lock), and `ensure_row` whether the row must first exist to be locked (a
+/// write SQLite's writer lock makes unnecessary, and one write fewer per reservation).
 macro_rules! budget_impl {
-    ($store:ty, row_lock: $row_lock:tt) => {
+    ($store:ty, row_lock: $row_lock:tt, ensure_row: $ensure:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::budget::BudgetStore for $store {
             async fn reserve_calls(
@@ -63,26 +66,29 @@ macro_rules! budget_impl {
                 use $crate::store::rows::{DbCount, DbTime};
                 use $crate::store::sql::budget::{BudgetDbRow, ENSURE_BUDGET, WRITE_BUDGET};
                 let mut tx = self.begin().await?;
-                sqlx::query(ENSURE_BUDGET)
-                    .bind(carrier.as_str())
-                    .bind(DbTime(now))
-                    .bind(now.format("%Y-%m-%d").to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                let row: BudgetDbRow = sqlx::query_as(concat!(
+                if $ensure {
+                    sqlx::query(ENSURE_BUDGET)
+                        .bind(carrier.as_str())
+                        .bind(DbTime(now))
+                        .bind(now.format("%Y-%m-%d").to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let row: Option<BudgetDbRow> = sqlx::query_as(concat!(
                     "SELECT next_slot_at, day, used_today, paused_until FROM carrier_budgets \
                      WHERE carrier = $1",
                     $row_lock
                 ))
                 .bind(carrier.as_str())
-                .fetch_one(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
                 // The clock is read once the lock is held: a caller that queued behind other
                 // writers must not be handed a slot that already passed while it waited (that
                 // makes calls bunch up).
                 let now = now.max(chrono::Utc::now());
+                let row = row.map(Into::into);
                 let (write, answer) =
-                    $crate::store::budget::plan_reservation(Some(&row.into()), limits, now, want);
+                    $crate::store::budget::plan_reservation(row.as_ref(), limits, now, want);
                 if let Some(w) = write {
                     sqlx::query(WRITE_BUDGET)
                         .bind(carrier.as_str())

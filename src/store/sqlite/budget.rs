@@ -4,4 +4,4 @@
 use super::SqliteStore;
 use crate::store::sql::budget::budget_impl;
 
-budget_impl!(SqliteStore, row_lock: "");
+budget_impl!(SqliteStore, row_lock: "", ensure_row: false);
