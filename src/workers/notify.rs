@@ -11,7 +11,6 @@ use tokio::sync::watch;
 
 use super::step::{idle, Outcome};
 use crate::domain::contact::Contact;
-use crate::domain::explain;
 use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::email_hash;
 use crate::domain::notification::{Channel, Trigger};
@@ -20,8 +19,9 @@ use crate::domain::quiet_hours::{zone_of, QuietHours};
 use crate::domain::Shipment;
 use crate::notify::email::compose::stable_message_id;
 use crate::notify::email::{Mailbox, Mailer, MessageClass, OutgoingEmail, SendFailure};
+use crate::notify::shipment_context::{shop_name, ShipmentMessage};
 use crate::notify::sms::{SmsFailure, SmsSender};
-use crate::notify::templates::{TemplateContext, Templates};
+use crate::notify::templates::Templates;
 use crate::notify::unsubscribe;
 use crate::state::AppState;
 use crate::store::notify::{MessageOutcome, Suppression};
@@ -226,10 +226,8 @@ async fn handle(
         ));
     }
     let merchant = state.store.merchant(&shipment.merchant_id).await?;
-    let shop = merchant
-        .as_ref()
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
+    let shop = shop_name(merchant.as_ref());
+    let events = state.store.events(&shipment.id).await?;
     let lang = shipment
         .language
         .as_deref()
@@ -242,7 +240,16 @@ async fn handle(
         &hash,
         class,
     );
-    let ctx = context(state, &shipment, &contact, &shop, lang, &unsubscribe);
+    let ctx = ShipmentMessage {
+        shipment: &shipment,
+        events: &events,
+        merchant: merchant.as_ref(),
+        customer_name: contact.name.clone(),
+        lang,
+        tracking_url: state.tracking_url(&shipment.public_token),
+        unsubscribe_url: Some(unsubscribe.clone()),
+    }
+    .context();
     let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
     let own = state.store.template(&m.merchant_id, key).await?;
     let rendered = match senders
@@ -392,29 +399,4 @@ async fn suppress(
     };
     tracing::info!(contact = %entry.masked, reason, "contact suppressed");
     state.store.suppress(&m.merchant_id, &entry).await
-}
-
-/// The template variables of a shipment, with the tracking page's own words for what
-/// happened and what happens next (so the page and the message never disagree).
-fn context(
-    state: &AppState,
-    s: &Shipment,
-    contact: &Contact,
-    shop: &str,
-    lang: Lang,
-    unsubscribe: &str,
-) -> TemplateContext {
-    let words = explain::words(lang, explain::family(s.status, &s.substatus));
-    let mut ctx = TemplateContext::sparse(lang);
-    ctx.shop_name = shop.to_string();
-    ctx.order_ref = s.order_ref.clone();
-    ctx.carrier = s.carrier.display_name().to_string();
-    ctx.tracking_number = s.tracking_number.clone();
-    ctx.tracking_url = state.tracking_url(&s.public_token);
-    ctx.customer_name = contact.name.clone();
-    ctx.status_text = words.label.to_string();
-    ctx.what_happened = words.what.to_string();
-    ctx.what_next = words.next.to_string();
-    ctx.unsubscribe_url = Some(unsubscribe.to_string());
-    ctx
 }
