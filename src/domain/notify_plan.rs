@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::ids::{MerchantId, ShipmentId};
 use super::notification::{Channel, Trigger};
+use super::notify_timing::TimedMessage;
 use super::shipment::StatusChange;
 
 /// Where a message is in its life.
@@ -24,6 +25,9 @@ pub enum MessageStatus {
     Failed,
     /// Retried until the schedule ran out.
     Dead,
+    /// Not sent: no longer true when it came due (delivered before "out for delivery" left
+    /// quiet hours, picked up before the reminder, on time after all).
+    Cancelled,
 }
 
 impl MessageStatus {
@@ -35,6 +39,7 @@ impl MessageStatus {
             MessageStatus::Suppressed => "suppressed",
             MessageStatus::Failed => "failed",
             MessageStatus::Dead => "dead",
+            MessageStatus::Cancelled => "cancelled",
         }
     }
 
@@ -46,6 +51,7 @@ impl MessageStatus {
             MessageStatus::Suppressed,
             MessageStatus::Failed,
             MessageStatus::Dead,
+            MessageStatus::Cancelled,
         ]
         .into_iter()
         .find(|m| m.as_str() == s)
@@ -82,13 +88,30 @@ pub struct Message {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// A message to plan: what and how, for which status change.
+/// A message to plan: what and how, and when when not at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedMessage {
     /// What it announces.
     pub trigger: Trigger,
     /// How it travels.
     pub channel: Channel,
+    /// When it is due; None for at once.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Once per shipment rather than once per status change (`delayed`); planning it again
+    /// only brings a queued one forward.
+    pub once_per_shipment: bool,
+}
+
+impl PlannedMessage {
+    /// A message due at once, for the change that planned it.
+    pub fn now(trigger: Trigger, channel: Channel) -> Self {
+        PlannedMessage {
+            trigger,
+            channel,
+            due_at: None,
+            once_per_shipment: false,
+        }
+    }
 }
 
 /// The trigger a change of unified status calls for, if any.
@@ -133,7 +156,27 @@ pub fn plan_messages(
         .iter()
         .copied()
         .filter(|c| enabled(trigger, *c))
-        .map(|channel| PlannedMessage { trigger, channel })
+        .map(|channel| PlannedMessage::now(trigger, channel))
+        .collect()
+}
+
+/// The timed messages on every channel the shipment has a contact for, where the trigger
+/// is on for the merchant.
+pub fn plan_timed(
+    timed: &[TimedMessage],
+    channels: &[Channel],
+    enabled: impl Fn(Trigger, Channel) -> bool,
+) -> Vec<PlannedMessage> {
+    timed
+        .iter()
+        .flat_map(|t| channels.iter().map(move |c| (t, *c)))
+        .filter(|(t, c)| enabled(t.trigger, *c))
+        .map(|(t, channel)| PlannedMessage {
+            trigger: t.trigger,
+            channel,
+            due_at: Some(t.due_at),
+            once_per_shipment: t.once_per_shipment,
+        })
         .collect()
 }
 
@@ -187,14 +230,8 @@ mod tests {
         assert_eq!(
             plan,
             vec![
-                PlannedMessage {
-                    trigger: Trigger::Delivered,
-                    channel: Channel::Email
-                },
-                PlannedMessage {
-                    trigger: Trigger::Delivered,
-                    channel: Channel::Sms
-                }
+                PlannedMessage::now(Trigger::Delivered, Channel::Email),
+                PlannedMessage::now(Trigger::Delivered, Channel::Sms),
             ]
         );
         let off = plan_messages(&c, &[Channel::Email], |t, _| t != Trigger::Delivered);

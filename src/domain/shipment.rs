@@ -202,3 +202,39 @@ pub struct Written {
     /// Next poll.
     pub next_poll_at: Option<DateTime<Utc>>,
 }
+
+#[cfg(test)]
+impl Shipment {
+    /// A DPD parcel in transit on a Polish lane, for unit tests.
+    pub(crate) fn for_tests() -> Shipment {
+        Shipment {
+            id: "shp_1".into(),
+            merchant_id: "mer_1".into(),
+            carrier: carriers::CarrierId::Dpd,
+            tracking_number: "1".into(),
+            order_ref: None,
+            service: Some("Classic".into()),
+            origin_country: Some("PL".into()),
+            destination_country: Some("PL".into()),
+            destination_postal_code: Some("30-001".into()),
+            language: None,
+            email_hash: None,
+            public_token: "t".into(),
+            status: carriers::Status::InTransit,
+            substatus: "in_transit".into(),
+            status_changed_at: None,
+            last_event_at: None,
+            details: carriers::ShipmentDetails::default(),
+            eta: None,
+            original_eta: None,
+            next_poll_at: None,
+            poll_failures: 0,
+            last_error: None,
+            last_polled_at: None,
+            last_push_at: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        }
+    }
+}

@@ -1,6 +1,5 @@
 //! Unit tests of the ETA engine: windows, confidence, fallbacks, status rules.
 
-use carriers::CarrierId;
 use chrono::TimeZone;
 
 use super::*;
@@ -24,35 +23,7 @@ fn lane_only(h: Histogram) -> LaneHistory {
 }
 
 fn shipment() -> Shipment {
-    Shipment {
-        id: "shp_1".into(),
-        merchant_id: "mer_1".into(),
-        carrier: CarrierId::Dpd,
-        tracking_number: "1".into(),
-        order_ref: None,
-        service: Some("Classic".into()),
-        origin_country: Some("PL".into()),
-        destination_country: Some("PL".into()),
-        destination_postal_code: Some("30-001".into()),
-        language: None,
-        email_hash: None,
-        public_token: "t".into(),
-        status: Status::InTransit,
-        substatus: "in_transit".into(),
-        status_changed_at: None,
-        last_event_at: None,
-        details: ShipmentDetails::default(),
-        eta: None,
-        original_eta: None,
-        next_poll_at: None,
-        poll_failures: 0,
-        last_error: None,
-        last_polled_at: None,
-        last_push_at: None,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-        version: 1,
-    }
+    Shipment::for_tests()
 }
 
 #[test]

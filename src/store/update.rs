@@ -63,13 +63,21 @@ pub trait UpdateTx: Send {
     /// The channels the shipment has shopper contacts for (none without contact data).
     async fn contact_channels(&mut self, shipment_id: &str) -> StoreResult<Vec<Channel>>;
     /// Enqueues planned shopper messages for a status change (each with a fresh id and
-    /// `Message-ID`, due now); the same trigger and channel for one change is planned once.
+    /// `Message-ID`, due when planned); the same trigger and channel for one change (or once
+    /// per shipment) is planned once, and planning it again only brings it forward.
     async fn insert_messages(
         &mut self,
         shipment: &Shipment,
         planned: &[PlannedMessage],
         change_id: Option<i64>,
         now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Drops the shipment's queued, never-attempted messages of these triggers (made moot by
+    /// the change being applied).
+    async fn drop_queued_messages(
+        &mut self,
+        shipment_id: &str,
+        triggers: &[crate::domain::notification::Trigger],
     ) -> StoreResult<()>;
     /// The delivered history of a lane's scopes since `since_month` (`YYYY-MM`).
     async fn lane_history(&mut self, key: &LaneKey, since_month: &str) -> StoreResult<LaneHistory>;

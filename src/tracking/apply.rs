@@ -19,11 +19,14 @@ use chrono::{DateTime, Utc};
 
 use super::plan::{change_and_latest, current_state, facts_after, history_need, shipment_after};
 use super::schedule::PollDone;
-use crate::domain::notify_plan::plan_messages;
+use crate::domain::notification::Trigger;
+use crate::domain::notify_plan::{plan_messages, plan_timed};
+use crate::domain::notify_timing::{moot_after, timed_messages, REVIEW_AFTER_WORKING_DAYS};
 use crate::domain::outbox::{plan_outbox, plan_stalled, AppliedChange};
 use crate::domain::report::history_since;
 use crate::domain::{Shipment, StatusChange, Written};
 use crate::engine::eta::timeline_after;
+use crate::engine::working_days::{local_date, start_of_day, zone_for, Calendar};
 use crate::engine::{merge_snapshot, MergePlan};
 use crate::store::{Store, StoreError, StoreResult, UpdateSource};
 
@@ -108,13 +111,25 @@ pub async fn apply_update(
             tx.insert_outbox(shipment_id, &rows, now).await?;
         }
     }
-    // Shopper messages, in the same transaction as the change they announce.
-    if let Some(change) = &plan.status_change {
+    // Shopper messages, in the same transaction as the change they announce; the timed
+    // ones (reminder, review request, "delayed") are planned now for later.
+    if plan.status_change.is_some() || written.eta != before.eta {
         let channels = tx.contact_channels(shipment_id).await?;
-        let planned = plan_messages(change, &channels, |t, _| t.default_on());
-        if !planned.is_empty() {
-            tx.insert_messages(&before, &planned, change_id, now)
-                .await?;
+        if !channels.is_empty() {
+            let change = plan.status_change.as_ref();
+            let enabled = |t: Trigger, _| t.default_on();
+            let mut planned = change
+                .map(|c| plan_messages(c, &channels, enabled))
+                .unwrap_or_default();
+            let timed = timed_messages(change, &before, &written, |at| review_at(&before, at), now);
+            planned.extend(plan_timed(&timed, &channels, enabled));
+            if let Some(moot) = change.map(moot_after).filter(|m| !m.is_empty()) {
+                tx.drop_queued_messages(shipment_id, &moot).await?;
+            }
+            if !planned.is_empty() {
+                tx.insert_messages(&before, &planned, change_id, now)
+                    .await?;
+            }
         }
     }
     let (facts, bumps) = facts_after(&before, &written, &timeline);
@@ -126,6 +141,16 @@ pub async fn apply_update(
     tx.publish_invalidation(shipment_id).await?;
     tx.commit().await?;
     Ok(outcome(plan, &before, &written))
+}
+
+/// When a review request for a delivery at `delivered` is due: a few working days later on
+/// the lane's calendar, at 10:00 in the shopper's zone.
+fn review_at(s: &Shipment, delivered: DateTime<Utc>) -> DateTime<Utc> {
+    let dest = s.destination_country.as_deref();
+    let days = Calendar::for_lane(s.origin_country.as_deref(), dest);
+    let tz = zone_for(dest);
+    let day = days.add_working_days(local_date(delivered, tz), REVIEW_AFTER_WORKING_DAYS);
+    start_of_day(day, tz) + chrono::Duration::hours(10)
 }
 
 /// The outcome reported to callers.

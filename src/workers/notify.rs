@@ -15,6 +15,7 @@ use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::email_hash;
 use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_plan::{Message, MessageStatus};
+use crate::domain::notify_timing::still_true;
 use crate::domain::quiet_hours::{zone_of, QuietHours};
 use crate::domain::Shipment;
 use crate::notify::email::compose::stable_message_id;
@@ -216,14 +217,10 @@ async fn handle(
             });
         }
     }
-    // Sent only while still true: an out-for-delivery held overnight that was delivered meanwhile.
-    if m.trigger == Trigger::OutForDelivery && shipment.status != carriers::Status::OutForDelivery {
-        return Ok(done(
-            m,
-            MessageStatus::Failed,
-            "no longer out for delivery",
-            now,
-        ));
+    // Sent only while still true: an out-for-delivery held overnight and delivered meanwhile,
+    // a reminder for a parcel already picked up, "delayed" for one delivered in time.
+    if let Err(why) = still_true(m.trigger, &shipment, now) {
+        return Ok(done(m, MessageStatus::Cancelled, why, now));
     }
     let merchant = state.store.merchant(&shipment.merchant_id).await?;
     let shop = shop_name(merchant.as_ref());

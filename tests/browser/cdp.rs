@@ -15,8 +15,14 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// The browser binary, installing it if needed.
+/// The browser binary, installing it if needed (once per test binary: the tests run in
+/// parallel, and concurrent `apt-get`s fail on its lock).
 pub fn chromium() -> PathBuf {
+    static FOUND: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FOUND.get_or_init(find_or_install).clone()
+}
+
+fn find_or_install() -> PathBuf {
     let find = || {
         ["chromium", "chromium-browser"].iter().find_map(|name| {
             std::env::var_os("PATH").and_then(|paths| {

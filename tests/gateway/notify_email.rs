@@ -6,63 +6,13 @@
 
 use std::time::Duration;
 
-use carriers::{CarrierId, Status};
-use chrono::Utc;
-use parcelgate::notify::email::sink::{Rejection, SmtpSink};
-use parcelgate::store::UpdateSource;
-use parcelgate::tracking::ApplyUpdates;
+use carriers::Status;
+use parcelgate::notify::email::sink::Rejection;
 use serde_json::{json, Value};
 
 use crate::common::app::{assert_problem, TestApp};
 use crate::common::db;
-use crate::common::snapshots::one_event;
-
-async fn app_with_sink() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await.expect("sink");
-    let url = sink.smtp_url();
-    let app = TestApp::start_with(db::sqlite_store().await, |c| {
-        c.email.smtp_url = carriers::Secret::new(url);
-        c.email.from = "Sklep Test <noreply@shop.example>".into();
-    })
-    .await;
-    (app, sink)
-}
-
-async fn register(app: &TestApp, number: &str, email: &str) -> Value {
-    app.register(json!({
-        "tracking_number": number, "carrier": "inpost", "language": "pl",
-        "customer_email": email, "customer_name": "Anna",
-    }))
-    .await
-}
-
-async fn status(app: &TestApp, id: &str, number: &str, s: Status, sub: &'static str) {
-    let snap = one_event(CarrierId::Inpost, number, s, sub, Utc::now());
-    app.state()
-        .store
-        .apply_snapshot(id, &snap, UpdateSource::Push, Utc::now())
-        .await
-        .expect("apply");
-}
-
-async fn log(app: &TestApp, id: &str) -> Vec<Value> {
-    let r = app.get(&format!("/v1/shipments/{id}/notifications")).await;
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.expect("json");
-    v["data"].as_array().cloned().unwrap_or_default()
-}
-
-/// Polls the message log until `done` holds (the worker runs every second).
-async fn log_until(app: &TestApp, id: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    for _ in 0..100 {
-        let l = log(app, id).await;
-        if done(&l) {
-            return l;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("message log never got there: {:?}", log(app, id).await);
-}
+use crate::common::notify::{app_with_sink, log_until, register, status};
 
 #[tokio::test]
 async fn the_shopper_gets_one_multipart_message_per_change_with_a_working_unsubscribe() {

@@ -20,12 +20,19 @@ pub const ERASE_CONTACT: &str = "DELETE FROM shipment_contacts WHERE shipment_id
 pub const ERASE_EXPIRED: &str = "DELETE FROM shipment_contacts WHERE shipment_id IN \
      (SELECT id FROM shipments WHERE status IN \
      ('delivered', 'returned_to_sender', 'cancelled', 'expired') AND status_changed_at < $1)";
-/// Enqueues a planned message; the same trigger and channel for the same status change
-/// plans nothing twice.
+/// Enqueues a planned message; the same trigger and channel for the same status change (or,
+/// for once-per-shipment messages, status change 0) plans nothing twice: planning it again
+/// only brings a still-queued one forward.
 pub const INSERT_MESSAGE: &str = "INSERT INTO notifications (id, shipment_id, merchant_id, \
      trigger_name, channel, status, attempts, next_attempt_at, message_id, status_change_id, \
-     created_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $6) \
-     ON CONFLICT DO NOTHING";
+     created_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $9) \
+     ON CONFLICT (shipment_id, trigger_name, channel, status_change_id) DO UPDATE \
+     SET next_attempt_at = excluded.next_attempt_at \
+     WHERE notifications.status = 'queued' \
+     AND excluded.next_attempt_at < notifications.next_attempt_at";
+/// Drops a shipment's never-attempted queued messages of up to two triggers.
+pub const DROP_QUEUED: &str = "DELETE FROM notifications WHERE shipment_id = $1 \
+     AND status = 'queued' AND attempts = 0 AND trigger_name IN ($2, $3)";
 /// Records an attempt and releases the lease.
 pub const FINISH_MESSAGE: &str = "UPDATE notifications SET status = $2, attempts = $3, \
      next_attempt_at = $4, answer = $5, sent_at = COALESCE($6, sent_at), locked_until = NULL \

@@ -214,9 +214,31 @@ macro_rules! update_tx_impl {
                         .bind(&shipment.merchant_id)
                         .bind(p.trigger.as_str())
                         .bind(p.channel.as_str())
-                        .bind($crate::store::rows::DbTime(now))
+                        .bind($crate::store::rows::DbTime(p.due_at.unwrap_or(now)))
                         .bind(message_id)
-                        .bind(change_id)
+                        .bind(if p.once_per_shipment {
+                            Some(0)
+                        } else {
+                            change_id
+                        })
+                        .bind($crate::store::rows::DbTime(now))
+                        .execute(&mut *self.0)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn drop_queued_messages(
+                &mut self,
+                shipment_id: &str,
+                triggers: &[$crate::domain::notification::Trigger],
+            ) -> $crate::store::StoreResult<()> {
+                for pair in triggers.chunks(2) {
+                    let last = pair[pair.len() - 1];
+                    sqlx::query($crate::store::sql::notify::DROP_QUEUED)
+                        .bind(shipment_id)
+                        .bind(pair[0].as_str())
+                        .bind(last.as_str())
                         .execute(&mut *self.0)
                         .await?;
                 }

@@ -2,4 +2,5 @@
 
 pub mod app;
 pub mod db;
+pub mod notify;
 pub mod snapshots;
