@@ -41,3 +41,29 @@ macro_rules! claim_rows {
     }};
 }
 pub(crate) use claim_rows;
+
+/// Runs `$sql` on `$on` (a pool or a connection) with each argument bound in order, `?` on
+/// failure, and evaluates to what the fetch gives: `run!(exec …)` the rows affected,
+/// `run!(all …)` / `run!(opt …)` / `run!(one …)` decoded rows (the caller names their type),
+/// `run!(scalar …)` / `run!(scalar_opt …)` one column. One line per statement instead of a
+/// bind chain per method, so the statements read as what they do.
+macro_rules! run {
+    (exec $on:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query($sql)$(.bind($arg))*.execute($on).await?.rows_affected()
+    };
+    (all $on:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as($sql)$(.bind($arg))*.fetch_all($on).await?
+    };
+    (opt $on:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as($sql)$(.bind($arg))*.fetch_optional($on).await?
+    };
+    (one $on:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as($sql)$(.bind($arg))*.fetch_one($on).await?
+    };
+    (scalar $on:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query_scalar($sql)$(.bind($arg))*.fetch_one($on).await?
+    };
+    (scalar_opt $on:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query_scalar($sql)$(.bind($arg))*.fetch_optional($on).await?
+    };
+}

@@ -108,22 +108,14 @@ macro_rules! notify_impl {
                     channels: (bool, bool),
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
-                    sqlx::query(sql::PUT_CONTACT)
-                        .bind(shipment_id)
-                        .bind(sealed)
-                        .bind(channels.0)
-                        .bind(channels.1)
-                        .bind(DbTime(now))
-                        .execute(self.write())
-                        .await?;
+                    let (email, sms) = channels;
+                    let at = DbTime(now);
+                    run!(exec self.write(), sql::PUT_CONTACT, shipment_id, sealed, email, sms, at);
                     Ok(())
                 }
 
                 async fn contact(&self, shipment_id: &ShipmentId) -> StoreResult<Option<String>> {
-                    Ok(sqlx::query_scalar(sql::CONTACT)
-                        .bind(shipment_id)
-                        .fetch_optional(self.read())
-                        .await?)
+                    Ok(run!(scalar_opt self.read(), sql::CONTACT, shipment_id))
                 }
 
                 async fn erase_contact(
@@ -131,23 +123,14 @@ macro_rules! notify_impl {
                     merchant_id: &MerchantId,
                     id: &ShipmentId,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(sql::ERASE_CONTACT)
-                        .bind(id)
-                        .bind(merchant_id)
-                        .execute(self.write())
-                        .await?;
-                    Ok(done.rows_affected() > 0)
+                    Ok(run!(exec self.write(), sql::ERASE_CONTACT, id, merchant_id) > 0)
                 }
 
                 async fn erase_expired_contacts(
                     &self,
                     final_before: DateTime<Utc>,
                 ) -> StoreResult<u64> {
-                    let done = sqlx::query(sql::ERASE_EXPIRED)
-                        .bind(DbTime(final_before))
-                        .execute(self.write())
-                        .await?;
-                    Ok(done.rows_affected())
+                    Ok(run!(exec self.write(), sql::ERASE_EXPIRED, DbTime(final_before)))
                 }
 
                 async fn claim_messages(
@@ -169,23 +152,14 @@ macro_rules! notify_impl {
                 }
 
                 async fn finish_message(&self, id: &str, o: &MessageOutcome) -> StoreResult<()> {
-                    sqlx::query(sql::FINISH_MESSAGE)
-                        .bind(id)
-                        .bind(o.status.as_str())
-                        .bind(DbCount(o.attempts))
-                        .bind(DbTime(o.next_attempt_at))
-                        .bind(&o.answer)
-                        .bind(DbTime::opt(o.sent_at))
-                        .execute(self.write())
-                        .await?;
+                    let (status, attempts) = (o.status.as_str(), DbCount(o.attempts));
+                    let (next, sent) = (DbTime(o.next_attempt_at), DbTime::opt(o.sent_at));
+                    run!(exec self.write(), sql::FINISH_MESSAGE, id, status, attempts, next, &o.answer, sent);
                     Ok(())
                 }
 
                 async fn messages_of(&self, shipment_id: &ShipmentId) -> StoreResult<Vec<Message>> {
-                    let rows: Vec<MessageRow> = sqlx::query_as(sql::MESSAGES_OF)
-                        .bind(shipment_id)
-                        .fetch_all(self.read())
-                        .await?;
+                    let rows: Vec<MessageRow> = run!(all self.read(), sql::MESSAGES_OF, shipment_id);
                     rows::messages(rows)
                 }
 
@@ -195,12 +169,8 @@ macro_rules! notify_impl {
                     id: &str,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Option<Message>> {
-                    let row: Option<MessageRow> = sqlx::query_as(sql::REQUEUE)
-                        .bind(id)
-                        .bind(merchant_id)
-                        .bind(DbTime(now))
-                        .fetch_optional(self.write())
-                        .await?;
+                    let row: Option<MessageRow> =
+                        run!(opt self.write(), sql::REQUEUE, id, merchant_id, DbTime(now));
                     rows::message(row)
                 }
 
@@ -209,15 +179,9 @@ macro_rules! notify_impl {
                     merchant_id: &MerchantId,
                     e: &Suppression,
                 ) -> StoreResult<()> {
-                    sqlx::query(sql::SUPPRESS)
-                        .bind(merchant_id)
-                        .bind(&e.contact_hash)
-                        .bind(&e.class)
-                        .bind(&e.masked)
-                        .bind(&e.reason)
-                        .bind(DbTime(e.created_at))
-                        .execute(self.write())
-                        .await?;
+                    let at = DbTime(e.created_at);
+                    let (hash, class, masked, reason) = (&e.contact_hash, &e.class, &e.masked, &e.reason);
+                    run!(exec self.write(), sql::SUPPRESS, merchant_id, hash, class, masked, reason, at);
                     Ok(())
                 }
 
@@ -227,12 +191,8 @@ macro_rules! notify_impl {
                     contact_hash: &str,
                     class: &str,
                 ) -> StoreResult<bool> {
-                    let n: i64 = sqlx::query_scalar(sql::IS_SUPPRESSED)
-                        .bind(merchant_id)
-                        .bind(contact_hash)
-                        .bind(class)
-                        .fetch_one(self.read())
-                        .await?;
+                    let n: i64 =
+                        run!(scalar self.read(), sql::IS_SUPPRESSED, merchant_id, contact_hash, class);
                     Ok(n > 0)
                 }
 
@@ -240,10 +200,8 @@ macro_rules! notify_impl {
                     &self,
                     merchant_id: &MerchantId,
                 ) -> StoreResult<Vec<Suppression>> {
-                    let rows: Vec<SuppressionRow> = sqlx::query_as(sql::SUPPRESSIONS)
-                        .bind(merchant_id)
-                        .fetch_all(self.read())
-                        .await?;
+                    let rows: Vec<SuppressionRow> =
+                        run!(all self.read(), sql::SUPPRESSIONS, merchant_id);
                     Ok(rows.into_iter().map(Suppression::from).collect())
                 }
 
@@ -252,12 +210,7 @@ macro_rules! notify_impl {
                     merchant_id: &MerchantId,
                     contact_hash: &str,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(sql::UNSUPPRESS)
-                        .bind(merchant_id)
-                        .bind(contact_hash)
-                        .execute(self.write())
-                        .await?;
-                    Ok(done.rows_affected() > 0)
+                    Ok(run!(exec self.write(), sql::UNSUPPRESS, merchant_id, contact_hash) > 0)
                 }
 
                 async fn put_template(
@@ -267,15 +220,9 @@ macro_rules! notify_impl {
                     source: &str,
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
-                    sqlx::query(sql::PUT_TEMPLATE)
-                        .bind(merchant_id)
-                        .bind(key.0)
-                        .bind(key.1)
-                        .bind(key.2)
-                        .bind(source)
-                        .bind(DbTime(now))
-                        .execute(self.write())
-                        .await?;
+                    let (trigger, channel, lang) = key;
+                    let at = DbTime(now);
+                    run!(exec self.write(), sql::PUT_TEMPLATE, merchant_id, trigger, channel, lang, source, at);
                     Ok(())
                 }
 
@@ -284,13 +231,8 @@ macro_rules! notify_impl {
                     merchant_id: &MerchantId,
                     key: (&str, &str, &str),
                 ) -> StoreResult<Option<String>> {
-                    Ok(sqlx::query_scalar(sql::TEMPLATE)
-                        .bind(merchant_id)
-                        .bind(key.0)
-                        .bind(key.1)
-                        .bind(key.2)
-                        .fetch_optional(self.read())
-                        .await?)
+                    let (trigger, channel, lang) = key;
+                    Ok(run!(scalar_opt self.read(), sql::TEMPLATE, merchant_id, trigger, channel, lang))
                 }
             }
         };
