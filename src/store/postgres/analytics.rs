@@ -35,17 +35,12 @@ async fn bump_lanes(
     let n: Vec<i64> = rows.iter().map(|r| r.3).collect();
     // Sorted keys (rollup_counts sorts; single bumps come in scope order) so concurrent
     // deliveries lock rollup rows in one order and cannot deadlock.
-    sqlx::query(
+    run!(exec conn,
         "INSERT INTO lane_transit (scope_key, month, wd, n) \
          SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::INT[], $4::BIGINT[]) \
          ON CONFLICT (scope_key, month, wd) DO UPDATE SET n = lane_transit.n + EXCLUDED.n",
-    )
-    .bind(&scope)
-    .bind(&month)
-    .bind(&wd)
-    .bind(&n)
-    .execute(conn)
-    .await?;
+        &scope, &month, &wd, &n
+    );
     Ok(())
 }
 
@@ -91,10 +86,7 @@ async fn replaced_facts(
 ) -> StoreResult<Vec<ShipmentFacts>> {
     let ids: Vec<&str> = facts.iter().map(|f| f.shipment_id.as_str()).collect();
     let replaced: Vec<FactsRow> =
-        sqlx::query_as("SELECT * FROM shipment_facts WHERE shipment_id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(conn)
-            .await?;
+        run!(all conn, "SELECT * FROM shipment_facts WHERE shipment_id = ANY($1)", &ids);
     facts_of(replaced)
 }
 

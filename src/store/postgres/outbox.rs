@@ -44,13 +44,9 @@ impl PgStore {
             .into_iter()
             .map(|(id, n)| (id, i32::try_from(n).unwrap_or(i32::MAX)))
             .unzip();
-        let rows: Vec<rows::DeliveryRow> = sqlx::query_as(CLAIM)
-            .bind(DbTime(claim.lease_until))
-            .bind(&ids)
-            .bind(&rooms)
-            .bind(DbTime(claim.now))
-            .fetch_all(&mut **tx)
-            .await?;
+        let rows: Vec<rows::DeliveryRow> = run!(all &mut **tx,
+            CLAIM, DbTime(claim.lease_until), &ids, &rooms, DbTime(claim.now)
+        );
         rows::deliveries(rows)
     }
 }

@@ -89,9 +89,7 @@ async fn rollup_hist(pool: &PgPool, q: &FactsQuery, p: &Plan) -> StoreResult<Vec
     // Enough memory for a lane report's arrays in one in-memory hash table (the default 4 MB
     // spills it to disk); local to this read-only transaction.
     let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL work_mem = '64MB'")
-        .execute(&mut *tx)
-        .await?;
+    run!(exec &mut *tx, "SET LOCAL work_mem = '64MB'");
     let rows = sqlx::query(
         "SELECT carrier, CASE WHEN $1::TEXT = 'carrier' THEN '' ELSE grp END AS grp, metric, \
          array_agg(bucket) AS buckets, array_agg(n) AS ns FROM report_hist \

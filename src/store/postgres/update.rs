@@ -15,11 +15,9 @@ pub struct Update(pub(super) Transaction<'static, Postgres>);
 impl Update {
     /// `NOTIFY` is transactional: other processes hear it only if this update commits.
     async fn publish(&mut self, shipment_id: &str) -> StoreResult<()> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(INVALIDATION_CHANNEL)
-            .bind(format!("shipment:{shipment_id}"))
-            .execute(&mut *self.0)
-            .await?;
+        run!(exec &mut *self.0,
+            "SELECT pg_notify($1, $2)", INVALIDATION_CHANNEL, format!("shipment:{shipment_id}")
+        );
         Ok(())
     }
 }

@@ -260,10 +260,9 @@ macro_rules! facts_writes {
             shipment_id: &str,
         ) -> $crate::store::StoreResult<Option<$crate::domain::ShipmentFacts>> {
             use $crate::store::rows::analytics::FactsRow;
-            let row: Option<FactsRow> = sqlx::query_as($crate::store::sql::analytics::FACTS_OF)
-                .bind(shipment_id)
-                .fetch_optional(&mut **tx)
-                .await?;
+            let row: Option<FactsRow> = run!(opt &mut **tx,
+                $crate::store::sql::analytics::FACTS_OF, shipment_id
+            );
             row.map(TryFrom::try_from).transpose()
         }
 

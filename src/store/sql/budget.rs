@@ -67,21 +67,19 @@ macro_rules! budget_impl {
                 use $crate::store::sql::budget::{BudgetDbRow, ENSURE_BUDGET, WRITE_BUDGET};
                 let mut tx = self.begin().await?;
                 if $ensure {
-                    sqlx::query(ENSURE_BUDGET)
-                        .bind(carrier.as_str())
-                        .bind(DbTime(now))
-                        .bind(now.format("%Y-%m-%d").to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                    run!(exec &mut *tx,
+                        ENSURE_BUDGET, carrier.as_str(), DbTime(now),
+                        now.format("%Y-%m-%d").to_string()
+                    );
                 }
-                let row: Option<BudgetDbRow> = sqlx::query_as(concat!(
+                let row: Option<BudgetDbRow> = run!(opt &mut *tx,
+                    concat!(
                     "SELECT next_slot_at, day, used_today, paused_until FROM carrier_budgets \
                      WHERE carrier = $1",
                     $row_lock
-                ))
-                .bind(carrier.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+                ),
+                    carrier.as_str()
+                );
                 // The clock is read once the lock is held: a caller that queued behind other
                 // writers must not be handed a slot that already passed while it waited (that
                 // makes calls bunch up).
@@ -90,14 +88,10 @@ macro_rules! budget_impl {
                 let (write, answer) =
                     $crate::store::budget::plan_reservation(row.as_ref(), limits, now, want);
                 if let Some(w) = write {
-                    sqlx::query(WRITE_BUDGET)
-                        .bind(carrier.as_str())
-                        .bind(DbTime(w.next_slot_at))
-                        .bind(&w.day)
-                        .bind(DbCount(w.used_today))
-                        .bind(DbTime::opt(w.paused_until))
-                        .execute(&mut *tx)
-                        .await?;
+                    run!(exec &mut *tx,
+                        WRITE_BUDGET, carrier.as_str(), DbTime(w.next_slot_at), &w.day,
+                        DbCount(w.used_today), DbTime::opt(w.paused_until)
+                    );
                 }
                 tx.commit().await?;
                 Ok(answer)

@@ -36,13 +36,9 @@ macro_rules! merchants_impl {
                     settings: Default::default(),
                     created_at: now,
                 };
-                sqlx::query($crate::store::sql::merchants::INSERT_MERCHANT)
-                    .bind(&m.id)
-                    .bind(&m.name)
-                    .bind($crate::store::codec::to_json(&m.settings))
-                    .bind(DbTime(now))
-                    .execute(self.write())
-                    .await?;
+                let settings = $crate::store::codec::to_json(&m.settings);
+                let sql = $crate::store::sql::merchants::INSERT_MERCHANT;
+                run!(exec self.write(), sql, &m.id, &m.name, settings, DbTime(now));
                 Ok(m)
             }
 
@@ -53,13 +49,8 @@ macro_rules! merchants_impl {
                 prefix: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
-                sqlx::query($crate::store::sql::merchants::INSERT_API_KEY)
-                    .bind(key_hash)
-                    .bind(merchant_id)
-                    .bind(prefix)
-                    .bind($crate::store::rows::DbTime(now))
-                    .execute(self.write())
-                    .await?;
+                let (sql, now) = ($crate::store::sql::merchants::INSERT_API_KEY, $crate::store::rows::DbTime(now));
+                run!(exec self.write(), sql, key_hash, merchant_id, prefix, now);
                 Ok(())
             }
 
@@ -84,12 +75,9 @@ macro_rules! merchants_impl {
                 id: &str,
                 settings: &$crate::domain::MerchantSettings,
             ) -> $crate::store::StoreResult<()> {
-                let done = sqlx::query($crate::store::sql::merchants::UPDATE_MERCHANT_SETTINGS)
-                    .bind($crate::store::codec::to_json(settings))
-                    .bind(id)
-                    .execute(self.write())
-                    .await?;
-                if done.rows_affected() == 0 {
+                let sql = $crate::store::sql::merchants::UPDATE_MERCHANT_SETTINGS;
+                let settings = $crate::store::codec::to_json(settings);
+                if run!(exec self.write(), sql, settings, id) == 0 {
                     return Err($crate::store::StoreError::NotFound);
                 }
                 Ok(())
@@ -104,10 +92,7 @@ macro_rules! merchants_impl {
                 key: &str,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Merchant>> {
                 use $crate::store::rows::shipments::MerchantRow;
-                let row: Option<MerchantRow> = sqlx::query_as(sql)
-                    .bind(key)
-                    .fetch_optional(self.read())
-                    .await?;
+                let row: Option<MerchantRow> = run!(opt self.read(), sql, key);
                 row.map(TryFrom::try_from).transpose()
             }
         }

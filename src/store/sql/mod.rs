@@ -67,3 +67,4 @@ macro_rules! run {
         sqlx::query_scalar($sql)$(.bind($arg))*.fetch_optional($on).await?
     };
 }
+pub(crate) use run;

@@ -105,17 +105,11 @@ macro_rules! outbox_impl {
             now: chrono::DateTime<chrono::Utc>,
         ) -> $crate::store::StoreResult<()> {
             for row in rows {
-                sqlx::query($crate::store::sql::outbox::INSERT)
-                    .bind($crate::store::new_id("dlv"))
-                    .bind(&row.subscription_id)
-                    .bind(shipment_id)
-                    .bind(row.status_change_id)
-                    .bind(row.event_type)
-                    .bind($crate::store::new_id("msg"))
-                    .bind(&row.payload)
-                    .bind($crate::store::rows::DbTime(now))
-                    .execute(&mut **tx)
-                    .await?;
+                run!(exec &mut **tx,
+                    $crate::store::sql::outbox::INSERT, $crate::store::new_id("dlv"),
+                    &row.subscription_id, shipment_id, row.status_change_id, row.event_type,
+                    $crate::store::new_id("msg"), &row.payload, $crate::store::rows::DbTime(now)
+                );
             }
             Ok(())
         }
@@ -138,10 +132,9 @@ macro_rules! outbox_impl {
             impl OutboxStore for $store {
                 async fn claim_deliveries(&self, claim: &Claim<'_>) -> StoreResult<Vec<Delivery>> {
                     let mut tx = self.begin().await?;
-                    let due: Vec<rows::DueRow> = sqlx::query_as($crate::store::sql::outbox::DUE)
-                        .bind(DbTime(claim.now))
-                        .fetch_all(&mut *tx)
-                        .await?;
+                    let due: Vec<rows::DueRow> = run!(all &mut *tx,
+                        $crate::store::sql::outbox::DUE, DbTime(claim.now)
+                    );
                     let shares = claim.share(rows::due_subscriptions(due, claim.now));
                     let mut out = if shares.is_empty() {
                         Vec::new()
@@ -163,14 +156,10 @@ macro_rules! outbox_impl {
                     let mut failing = Vec::new();
                     for r in records {
                         let a = &r.attempt;
-                        sqlx::query(sql::INSERT_ATTEMPT)
-                            .bind(&a.delivery_id)
-                            .bind(DbTime(a.attempted_at))
-                            .bind(stored_status(a.status_code))
-                            .bind(stored_latency(a.latency_ms))
-                            .bind(&a.error)
-                            .execute(&mut *tx)
-                            .await?;
+                        run!(exec &mut *tx,
+                            sql::INSERT_ATTEMPT, &a.delivery_id, DbTime(a.attempted_at),
+                            stored_status(a.status_code), stored_latency(a.latency_ms), &a.error
+                        );
                         let (state, next, finished) = match r.next {
                             NextStep::Succeeded => (
                                 DeliveryState::Succeeded,
@@ -182,45 +171,31 @@ macro_rules! outbox_impl {
                             }
                             NextStep::RetryAt(t) => (DeliveryState::Pending, t, None),
                         };
-                        sqlx::query(sql::FINISH_ATTEMPT)
-                            .bind(state.as_str())
-                            .bind(DbTime(next))
-                            .bind(stored_status(a.status_code))
-                            .bind(&a.error)
-                            .bind(DbTime::opt(finished))
-                            .bind(&a.delivery_id)
-                            .execute(&mut *tx)
-                            .await?;
+                        run!(exec &mut *tx,
+                            sql::FINISH_ATTEMPT, state.as_str(), DbTime(next),
+                            stored_status(a.status_code), &a.error, DbTime::opt(finished),
+                            &a.delivery_id
+                        );
                         let streak = if r.next == NextStep::Succeeded {
                             sql::SUCCEEDED
                         } else {
                             failing.push((r.subscription_id.as_str(), a.attempted_at));
                             sql::FAILED
                         };
-                        sqlx::query(streak)
-                            .bind(DbTime(a.attempted_at))
-                            .bind(&r.subscription_id)
-                            .execute(&mut *tx)
-                            .await?;
+                        run!(exec &mut *tx, streak, DbTime(a.attempted_at), &r.subscription_id);
                         if let Some(reason) = &r.disable {
-                            sqlx::query(sql::DISABLE)
-                                .bind(reason)
-                                .bind(DbTime(a.attempted_at))
-                                .bind(&r.subscription_id)
-                                .execute(&mut *tx)
-                                .await?;
+                            run!(exec &mut *tx,
+                                sql::DISABLE, reason, DbTime(a.attempted_at), &r.subscription_id
+                            );
                         }
                     }
                     failing.sort_unstable();
                     failing.dedup_by(|a, b| a.0 == b.0);
                     for (sub, at) in failing {
-                        sqlx::query(sql::DISABLE_FAILING)
-                            .bind(failing_reason)
-                            .bind(DbTime(at))
-                            .bind(sub)
-                            .bind(DbTime(failing_cutoff))
-                            .execute(&mut *tx)
-                            .await?;
+                        run!(exec &mut *tx,
+                            sql::DISABLE_FAILING, failing_reason, DbTime(at), sub,
+                            DbTime(failing_cutoff)
+                        );
                     }
                     tx.commit().await?;
                     Ok(())
@@ -298,17 +273,13 @@ macro_rules! outbox_impl {
                 ) -> StoreResult<u64> {
                     let mut tx = self.begin().await?;
                     let sub: Option<SubscriptionRow> =
-                        sqlx::query_as($crate::store::sql::subscriptions::BY_ID)
-                            .bind(subscription_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                        run!(opt &mut *tx,
+                            $crate::store::sql::subscriptions::BY_ID, subscription_id
+                        );
                     let sub = rows::subscription(sub)?.ok_or(StoreError::NotFound)?;
-                    let changes: Vec<StatusChangeRow> = sqlx::query_as(sql::REPLAY_CHANGES)
-                        .bind(&sub.merchant_id)
-                        .bind(DbTime(from))
-                        .bind(DbTime(to))
-                        .fetch_all(&mut *tx)
-                        .await?;
+                    let changes: Vec<StatusChangeRow> = run!(all &mut *tx,
+                        sql::REPLAY_CHANGES, &sub.merchant_id, DbTime(from), DbTime(to)
+                    );
                     let changes = changes
                         .into_iter()
                         .map(StatusChangeRecord::try_from)
@@ -323,20 +294,17 @@ macro_rules! outbox_impl {
                                 " FROM shipments WHERE id = $1",
                                 $row_lock
                             );
-                            let row: ShipmentRow = sqlx::query_as(SHIPMENT_FOR_REPLAY)
-                                .bind(&c.shipment_id)
-                                .fetch_one(&mut *tx)
-                                .await?;
+                            let row: ShipmentRow = run!(one &mut *tx,
+                                SHIPMENT_FOR_REPLAY, &c.shipment_id
+                            );
                             shipments.insert(c.shipment_id.clone(), Shipment::try_from(row)?);
                         }
                         let Some(shipment) = shipments.get(&c.shipment_id) else {
                             continue;
                         };
-                        let event: Option<EventRow> = sqlx::query_as(sql::REPLAY_EVENT)
-                            .bind(&c.shipment_id)
-                            .bind(&c.event_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                        let event: Option<EventRow> = run!(opt &mut *tx,
+                            sql::REPLAY_EVENT, &c.shipment_id, &c.event_id
+                        );
                         let event = event.map(TrackingEvent::try_from).transpose()?;
                         if let Some(row) = replay_row(&sub, shipment, c, event.as_ref()) {
                             insert_rows(&mut tx, &c.shipment_id, std::slice::from_ref(&row), now)

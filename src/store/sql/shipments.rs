@@ -14,30 +14,27 @@ pub const INSERT_SHIPMENT: &str = "INSERT INTO shipments (id, merchant_id, carri
      destination_postal_code, language, email_hash, public_token, next_poll_at, created_at, \
      updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) \
      ON CONFLICT (merchant_id, carrier, tracking_number) DO NOTHING";
+/// `SELECT <shipment columns> FROM shipments WHERE <condition>`.
+macro_rules! shipments_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT ",
+            shipment_columns!(),
+            " FROM shipments WHERE ",
+            $condition
+        )
+    };
+}
+
 /// A shipment by merchant, carrier and number.
-pub const SHIPMENT_BY_NUMBER: &str = concat!(
-    "SELECT ",
-    shipment_columns!(),
-    " FROM shipments WHERE merchant_id = $1 AND carrier = $2 AND tracking_number = $3"
-);
+pub const SHIPMENT_BY_NUMBER: &str =
+    shipments_where!("merchant_id = $1 AND carrier = $2 AND tracking_number = $3");
 /// A merchant's shipment.
-pub const SHIPMENT_OF_MERCHANT: &str = concat!(
-    "SELECT ",
-    shipment_columns!(),
-    " FROM shipments WHERE id = $1 AND merchant_id = $2"
-);
+pub const SHIPMENT_OF_MERCHANT: &str = shipments_where!("id = $1 AND merchant_id = $2");
 /// A shipment by id.
-pub const SHIPMENT_BY_ID: &str = concat!(
-    "SELECT ",
-    shipment_columns!(),
-    " FROM shipments WHERE id = $1"
-);
+pub const SHIPMENT_BY_ID: &str = shipments_where!("id = $1");
 /// A shipment by its public token.
-pub const SHIPMENT_BY_TOKEN: &str = concat!(
-    "SELECT ",
-    shipment_columns!(),
-    " FROM shipments WHERE public_token = $1"
-);
+pub const SHIPMENT_BY_TOKEN: &str = shipments_where!("public_token = $1");
 /// Replaces a merchant's shipment's public token.
 pub const ROTATE_TOKEN: &str = concat!(
     "UPDATE shipments SET public_token = $1, updated_at = $2, version = version + 1 \
@@ -45,10 +42,8 @@ pub const ROTATE_TOKEN: &str = concat!(
     shipment_columns!()
 );
 /// A merchant's shipments, newest first, filtered, below a cursor.
-pub const LIST_SHIPMENTS: &str = concat!(
-    "SELECT ",
-    shipment_columns!(),
-    " FROM shipments WHERE merchant_id = $1 \
+pub const LIST_SHIPMENTS: &str = shipments_where!(
+    "merchant_id = $1 \
      AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR carrier = $3) \
      AND ($4 IS NULL OR order_ref = $4) AND ($5 IS NULL OR id < $5) \
      ORDER BY id DESC LIMIT $6"
@@ -104,30 +99,13 @@ macro_rules! store_impl {
                     $crate::store::StoreError::Corrupt("shipment without carrier".into())
                 })?;
                 let mut tx = self.begin().await?;
-                let inserted = sqlx::query(INSERT_SHIPMENT)
-                    .bind($crate::store::new_id("shp"))
-                    .bind(&new.merchant_id)
-                    .bind(carrier.as_str())
-                    .bind(&new.tracking_number)
-                    .bind(&new.order_ref)
-                    .bind(&new.service)
-                    .bind(&new.origin_country)
-                    .bind(&new.destination_country)
-                    .bind(&new.destination_postal_code)
-                    .bind(&new.language)
-                    .bind(&new.email_hash)
-                    .bind(public_token)
-                    .bind($crate::store::rows::DbTime(now))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                let row: Option<ShipmentRow> = sqlx::query_as(SHIPMENT_BY_NUMBER)
-                    .bind(&new.merchant_id)
-                    .bind(carrier.as_str())
-                    .bind(&new.tracking_number)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let inserted = $crate::store::sql::run!(exec &mut *tx, INSERT_SHIPMENT,
+                    $crate::store::new_id("shp"), &new.merchant_id, carrier.as_str(),
+                    &new.tracking_number, &new.order_ref, &new.service, &new.origin_country,
+                    &new.destination_country, &new.destination_postal_code, &new.language,
+                    &new.email_hash, public_token, $crate::store::rows::DbTime(now)) == 1;
+                let row: Option<ShipmentRow> = $crate::store::sql::run!(opt &mut *tx,
+                    SHIPMENT_BY_NUMBER, &new.merchant_id, carrier.as_str(), &new.tracking_number);
                 tx.commit().await?;
                 let found = shipment(row)?.ok_or($crate::store::StoreError::NotFound)?;
                 Ok((found, inserted))
@@ -138,11 +116,8 @@ macro_rules! store_impl {
                 merchant_id: &$crate::domain::MerchantId,
                 id: &$crate::domain::ShipmentId,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Shipment>> {
-                let row = sqlx::query_as($crate::store::sql::shipments::SHIPMENT_OF_MERCHANT)
-                    .bind(id)
-                    .bind(merchant_id)
-                    .fetch_optional(self.read())
-                    .await?;
+                let sql = $crate::store::sql::shipments::SHIPMENT_OF_MERCHANT;
+                let row = $crate::store::sql::run!(opt self.read(), sql, id, merchant_id);
                 $crate::store::rows::shipments::shipment(row)
             }
 
@@ -169,13 +144,9 @@ macro_rules! store_impl {
                 new_token: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Shipment>> {
-                let row = sqlx::query_as($crate::store::sql::shipments::ROTATE_TOKEN)
-                    .bind(new_token)
-                    .bind($crate::store::rows::DbTime(now))
-                    .bind(id)
-                    .bind(merchant_id)
-                    .fetch_optional(self.write())
-                    .await?;
+                let row = $crate::store::sql::run!(opt self.write(),
+                    $crate::store::sql::shipments::ROTATE_TOKEN,
+                    new_token, $crate::store::rows::DbTime(now), id, merchant_id);
                 $crate::store::rows::shipments::shipment(row)
             }
 
@@ -184,15 +155,10 @@ macro_rules! store_impl {
                 merchant_id: &$crate::domain::MerchantId,
                 filter: &$crate::domain::ShipmentFilter,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::Shipment>> {
-                let rows = sqlx::query_as($crate::store::sql::shipments::LIST_SHIPMENTS)
-                    .bind(merchant_id)
-                    .bind(filter.status.map(|s| s.as_str()))
-                    .bind(filter.carrier.map(|c| c.as_str()))
-                    .bind(&filter.order_ref)
-                    .bind(&filter.before_id)
-                    .bind(i64::from(filter.limit))
-                    .fetch_all(self.read())
-                    .await?;
+                let rows = $crate::store::sql::run!(all self.read(),
+                    $crate::store::sql::shipments::LIST_SHIPMENTS, merchant_id,
+                    filter.status.map(|s| s.as_str()), filter.carrier.map(|c| c.as_str()),
+                    &filter.order_ref, &filter.before_id, i64::from(filter.limit));
                 $crate::store::rows::shipments::shipments(rows)
             }
 
@@ -210,12 +176,8 @@ macro_rules! store_impl {
                     return Ok(false);
                 }
                 $crate::store::$backend::analytics::forget_facts(&mut tx, merchant_id, id).await?;
-                let n = sqlx::query($crate::store::sql::shipments::DELETE_SHIPMENT)
-                    .bind(id)
-                    .bind(merchant_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                let n = $crate::store::sql::run!(exec &mut *tx,
+                    $crate::store::sql::shipments::DELETE_SHIPMENT, id, merchant_id);
                 tx.commit().await?;
                 Ok(n == 1)
             }
@@ -225,23 +187,20 @@ macro_rules! store_impl {
                 carrier: carriers::CarrierId,
                 tracking_number: &str,
             ) -> $crate::store::StoreResult<Vec<String>> {
-                Ok(
-                    sqlx::query_scalar($crate::store::sql::shipments::IDS_FOR_NUMBER)
-                        .bind(carrier.as_str())
-                        .bind(tracking_number)
-                        .fetch_all(self.read())
-                        .await?,
-                )
+                let sql = $crate::store::sql::shipments::IDS_FOR_NUMBER;
+                Ok(sqlx::query_scalar(sql)
+                    .bind(carrier.as_str())
+                    .bind(tracking_number)
+                    .fetch_all(self.read())
+                    .await?)
             }
 
             async fn events(
                 &self,
                 shipment_id: &str,
             ) -> $crate::store::StoreResult<Vec<carriers::TrackingEvent>> {
-                let rows = sqlx::query_as($crate::store::sql::shipments::TIMELINE)
-                    .bind(shipment_id)
-                    .fetch_all(self.read())
-                    .await?;
+                let sql = $crate::store::sql::shipments::TIMELINE;
+                let rows = $crate::store::sql::run!(all self.read(), sql, shipment_id);
                 $crate::store::rows::shipments::events(rows)
             }
 
@@ -250,11 +209,8 @@ macro_rules! store_impl {
                 shipment_id: &str,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::StatusChangeRecord>> {
                 use $crate::store::rows::shipments::StatusChangeRow;
-                let rows: Vec<StatusChangeRow> =
-                    sqlx::query_as($crate::store::sql::shipments::STATUS_CHANGES)
-                        .bind(shipment_id)
-                        .fetch_all(self.read())
-                        .await?;
+                let sql = $crate::store::sql::shipments::STATUS_CHANGES;
+                let rows: Vec<StatusChangeRow> = $crate::store::sql::run!(all self.read(), sql, shipment_id);
                 rows.into_iter().map(TryFrom::try_from).collect()
             }
 
@@ -321,14 +277,8 @@ macro_rules! store_impl {
                 merchant_id: &$crate::domain::MerchantId,
                 id: &$crate::domain::ShipmentId,
             ) -> $crate::store::StoreResult<bool> {
-                let found: Option<String> = sqlx::query_scalar(concat!(
-                    "SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2",
-                    $row_lock
-                ))
-                .bind(id)
-                .bind(merchant_id)
-                .fetch_optional(&mut **tx)
-                .await?;
+                let sql = concat!("SELECT id FROM shipments WHERE id = $1 AND merchant_id = $2", $row_lock);
+                let found: Option<String> = $crate::store::sql::run!(scalar_opt &mut **tx, sql, id, merchant_id);
                 Ok(found.is_some())
             }
 
@@ -338,10 +288,7 @@ macro_rules! store_impl {
                 sql: &'static str,
                 key: &str,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Shipment>> {
-                let row = sqlx::query_as(sql)
-                    .bind(key)
-                    .fetch_optional(self.read())
-                    .await?;
+                let row = $crate::store::sql::run!(opt self.read(), sql, key);
                 $crate::store::rows::shipments::shipment(row)
             }
         }
@@ -353,14 +300,10 @@ pub(crate) use store_impl;
 macro_rules! write_poll {
     ($executor:expr, $shipment_id:expr, $record:expr) => {{
         let record: &$crate::store::PollRecord = $record;
-        sqlx::query($crate::store::sql::shipments::WRITE_POLL)
-            .bind($crate::store::rows::DbTime(record.now))
-            .bind($crate::store::rows::DbTime::opt(record.next_poll_at))
-            .bind($crate::store::rows::DbCount(record.failures))
-            .bind(&record.error)
-            .bind($shipment_id)
-            .execute($executor)
-            .await?;
+        $crate::store::sql::run!(exec $executor, $crate::store::sql::shipments::WRITE_POLL,
+            $crate::store::rows::DbTime(record.now),
+            $crate::store::rows::DbTime::opt(record.next_poll_at),
+            $crate::store::rows::DbCount(record.failures), &record.error, $shipment_id);
         Ok(())
     }};
 }

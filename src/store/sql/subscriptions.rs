@@ -6,33 +6,26 @@
 
 use crate::store::rows::callbacks::subscription_columns;
 
+/// `SELECT <subscription columns> FROM subscriptions WHERE <condition>`.
+macro_rules! subscriptions_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT ",
+            subscription_columns!(),
+            " FROM subscriptions WHERE ",
+            $condition
+        )
+    };
+}
+
 /// A subscription whoever owns it.
-pub const BY_ID: &str = concat!(
-    "SELECT ",
-    subscription_columns!(),
-    " FROM subscriptions WHERE id = $1"
-);
-
+pub const BY_ID: &str = subscriptions_where!("id = $1");
 /// A merchant's subscription (none for another merchant's).
-pub const OWNED: &str = concat!(
-    "SELECT ",
-    subscription_columns!(),
-    " FROM subscriptions WHERE id = $1 AND merchant_id = $2"
-);
-
+pub const OWNED: &str = subscriptions_where!("id = $1 AND merchant_id = $2");
 /// A merchant's subscriptions, oldest first (ids are time-ordered).
-pub const BY_MERCHANT: &str = concat!(
-    "SELECT ",
-    subscription_columns!(),
-    " FROM subscriptions WHERE merchant_id = $1 ORDER BY id"
-);
-
+pub const BY_MERCHANT: &str = subscriptions_where!("merchant_id = $1 ORDER BY id");
 /// The enabled subscriptions of a merchant (the outbox plan of an update).
-pub const ENABLED_FOR_MERCHANT: &str = concat!(
-    "SELECT ",
-    subscription_columns!(),
-    " FROM subscriptions WHERE merchant_id = $1 AND enabled"
-);
+pub const ENABLED_FOR_MERCHANT: &str = subscriptions_where!("merchant_id = $1 AND enabled");
 
 /// Inserts a subscription (`$11` is both timestamps).
 pub const INSERT: &str = concat!(
@@ -75,11 +68,9 @@ macro_rules! subscriptions_impl {
             tx: &mut sqlx::Transaction<'static, $db>,
             merchant_id: &str,
         ) -> $crate::store::StoreResult<Vec<$crate::store::Subscription>> {
+            let sql = $crate::store::sql::subscriptions::ENABLED_FOR_MERCHANT;
             let rows: Vec<$crate::store::rows::callbacks::SubscriptionRow> =
-                sqlx::query_as($crate::store::sql::subscriptions::ENABLED_FOR_MERCHANT)
-                    .bind(merchant_id)
-                    .fetch_all(&mut **tx)
-                    .await?;
+                $crate::store::sql::run!(all &mut **tx, sql, merchant_id);
             $crate::store::rows::callbacks::subscriptions(rows)
         }
 
@@ -101,20 +92,12 @@ macro_rules! subscriptions_impl {
                     new: &NewSubscription,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Subscription> {
-                    let row: SubscriptionRow = sqlx::query_as(sql::INSERT)
-                        .bind($crate::store::new_id("sub"))
-                        .bind(&new.merchant_id)
-                        .bind(&new.url)
-                        .bind(&new.description)
-                        .bind(codec::to_json(&new.event_types))
-                        .bind(codec::to_json(&new.carriers))
-                        .bind(codec::to_json(&new.statuses))
-                        .bind(new.enabled)
-                        .bind((!new.enabled).then_some(DISABLED_BY_MERCHANT))
-                        .bind(&new.secret)
-                        .bind(DbTime(now))
-                        .fetch_one(self.write())
-                        .await?;
+                    let row: SubscriptionRow = run!(one self.write(), sql::INSERT,
+                        $crate::store::new_id("sub"), &new.merchant_id, &new.url,
+                        &new.description, codec::to_json(&new.event_types),
+                        codec::to_json(&new.carriers), codec::to_json(&new.statuses),
+                        new.enabled, (!new.enabled).then_some(DISABLED_BY_MERCHANT),
+                        &new.secret, DbTime(now));
                     row.try_into()
                 }
 
@@ -123,19 +106,13 @@ macro_rules! subscriptions_impl {
                     merchant_id: &$crate::domain::MerchantId,
                     id: &$crate::domain::SubscriptionId,
                 ) -> StoreResult<Option<Subscription>> {
-                    let row: Option<SubscriptionRow> = sqlx::query_as(sql::OWNED)
-                        .bind(id)
-                        .bind(merchant_id)
-                        .fetch_optional(self.read())
-                        .await?;
+                    let row: Option<SubscriptionRow> =
+                        run!(opt self.read(), sql::OWNED, id, merchant_id);
                     rows::subscription(row)
                 }
 
                 async fn subscription_by_id(&self, id: &str) -> StoreResult<Option<Subscription>> {
-                    let row: Option<SubscriptionRow> = sqlx::query_as(sql::BY_ID)
-                        .bind(id)
-                        .fetch_optional(self.read())
-                        .await?;
+                    let row: Option<SubscriptionRow> = run!(opt self.read(), sql::BY_ID, id);
                     rows::subscription(row)
                 }
 
@@ -143,10 +120,8 @@ macro_rules! subscriptions_impl {
                     &self,
                     merchant_id: &$crate::domain::MerchantId,
                 ) -> StoreResult<Vec<Subscription>> {
-                    let rows: Vec<SubscriptionRow> = sqlx::query_as(sql::BY_MERCHANT)
-                        .bind(merchant_id)
-                        .fetch_all(self.read())
-                        .await?;
+                    let rows: Vec<SubscriptionRow> =
+                        run!(all self.read(), sql::BY_MERCHANT, merchant_id);
                     rows::subscriptions(rows)
                 }
 
@@ -159,28 +134,17 @@ macro_rules! subscriptions_impl {
                 ) -> StoreResult<Option<Subscription>> {
                     // Read, change and write in one transaction that holds the row.
                     let mut tx = self.begin().await?;
-                    let row: Option<SubscriptionRow> = sqlx::query_as(Self::SUBSCRIPTION_FOR_PATCH)
-                        .bind(id)
-                        .bind(merchant_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let row: Option<SubscriptionRow> =
+                        run!(opt &mut *tx, Self::SUBSCRIPTION_FOR_PATCH, id, merchant_id);
                     let Some(mut sub) = rows::subscription(row)? else {
                         return Ok(None);
                     };
                     patch.apply_to(&mut sub, now);
-                    let row: SubscriptionRow = sqlx::query_as(sql::PATCH)
-                        .bind(&sub.url)
-                        .bind(&sub.description)
-                        .bind(codec::to_json(&sub.event_types))
-                        .bind(codec::to_json(&sub.carriers))
-                        .bind(codec::to_json(&sub.statuses))
-                        .bind(sub.enabled)
-                        .bind(&sub.disabled_reason)
-                        .bind(DbTime::opt(sub.failing_since))
-                        .bind(DbTime(now))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                    let row: SubscriptionRow = run!(one &mut *tx, sql::PATCH, &sub.url,
+                        &sub.description, codec::to_json(&sub.event_types),
+                        codec::to_json(&sub.carriers), codec::to_json(&sub.statuses),
+                        sub.enabled, &sub.disabled_reason, DbTime::opt(sub.failing_since),
+                        DbTime(now), id);
                     tx.commit().await?;
                     Ok(Some(row.try_into()?))
                 }
@@ -190,12 +154,7 @@ macro_rules! subscriptions_impl {
                     merchant_id: &$crate::domain::MerchantId,
                     id: &$crate::domain::SubscriptionId,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(sql::DELETE)
-                        .bind(id)
-                        .bind(merchant_id)
-                        .execute(self.write())
-                        .await?;
-                    Ok(done.rows_affected() == 1)
+                    Ok(run!(exec self.write(), sql::DELETE, id, merchant_id) == 1)
                 }
 
                 async fn rotate_subscription_secret(
@@ -206,14 +165,8 @@ macro_rules! subscriptions_impl {
                     previous_valid_until: DateTime<Utc>,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Option<Subscription>> {
-                    let row: Option<SubscriptionRow> = sqlx::query_as(sql::ROTATE)
-                        .bind(DbTime(previous_valid_until))
-                        .bind(new_secret)
-                        .bind(DbTime(now))
-                        .bind(id)
-                        .bind(merchant_id)
-                        .fetch_optional(self.write())
-                        .await?;
+                    let row: Option<SubscriptionRow> = run!(opt self.write(), sql::ROTATE,
+                        DbTime(previous_valid_until), new_secret, DbTime(now), id, merchant_id);
                     rows::subscription(row)
                 }
 
@@ -223,12 +176,7 @@ macro_rules! subscriptions_impl {
                     reason: &str,
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
-                    sqlx::query(sql::DISABLE)
-                        .bind(reason)
-                        .bind(DbTime(now))
-                        .bind(id)
-                        .execute(self.write())
-                        .await?;
+                    run!(exec self.write(), sql::DISABLE, reason, DbTime(now), id);
                     Ok(())
                 }
             }

@@ -55,17 +55,13 @@ macro_rules! update_tx_impl {
                 Option<($crate::domain::Shipment, Vec<carriers::TrackingEvent>)>,
             > {
                 use $crate::store::rows::shipments::{events, shipment, EventRow, ShipmentRow};
-                let row: Option<ShipmentRow> = sqlx::query_as($lock_sql)
-                    .bind(shipment_id)
-                    .fetch_optional(&mut *self.0)
-                    .await?;
+                let row: Option<ShipmentRow> = run!(opt &mut *self.0, $lock_sql, shipment_id);
                 let Some(found) = shipment(row)? else {
                     return Ok(None);
                 };
-                let rows: Vec<EventRow> = sqlx::query_as($crate::store::sql::update::EVENTS)
-                    .bind(shipment_id)
-                    .fetch_all(&mut *self.0)
-                    .await?;
+                let rows: Vec<EventRow> = run!(all &mut *self.0,
+                    $crate::store::sql::update::EVENTS, shipment_id
+                );
                 Ok(Some((found, events(rows)?)))
             }
 
@@ -74,11 +70,10 @@ macro_rules! update_tx_impl {
                 shipment_id: &str,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
-                sqlx::query($crate::store::sql::update::TOUCH_PUSH)
-                    .bind($crate::store::rows::DbTime(at))
-                    .bind(shipment_id)
-                    .execute(&mut *self.0)
-                    .await?;
+                run!(exec &mut *self.0,
+                    $crate::store::sql::update::TOUCH_PUSH, $crate::store::rows::DbTime(at),
+                    shipment_id
+                );
                 Ok(())
             }
 
@@ -90,22 +85,12 @@ macro_rules! update_tx_impl {
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::rows::{DbInt, DbTime};
                 for e in events {
-                    sqlx::query($crate::store::sql::update::UPSERT_EVENT)
-                        .bind(shipment_id)
-                        .bind(&e.event_id)
-                        .bind(e.status.as_str())
-                        .bind(&e.substatus)
-                        .bind(&e.raw_code)
-                        .bind(&e.raw_text)
-                        .bind(DbTime(e.occurred_at))
-                        .bind(DbInt(e.utc_offset_seconds))
-                        .bind(e.tz_source.as_str())
-                        .bind(&e.location.text)
-                        .bind(&e.location.postal_code)
-                        .bind(&e.location.country)
-                        .bind(DbTime(now))
-                        .execute(&mut *self.0)
-                        .await?;
+                    run!(exec &mut *self.0,
+                        $crate::store::sql::update::UPSERT_EVENT, shipment_id, &e.event_id,
+                        e.status.as_str(), &e.substatus, &e.raw_code, &e.raw_text,
+                        DbTime(e.occurred_at), DbInt(e.utc_offset_seconds), e.tz_source.as_str(),
+                        &e.location.text, &e.location.postal_code, &e.location.country, DbTime(now)
+                    );
                 }
                 Ok(())
             }
@@ -118,17 +103,11 @@ macro_rules! update_tx_impl {
             ) -> $crate::store::StoreResult<i64> {
                 use $crate::store::rows::DbTime;
                 Ok(
-                    sqlx::query_scalar($crate::store::sql::update::INSERT_STATUS_CHANGE)
-                        .bind(shipment_id)
-                        .bind(c.from_status.as_str())
-                        .bind(&c.from_substatus)
-                        .bind(c.to_status.as_str())
-                        .bind(&c.to_substatus)
-                        .bind(&c.event_id)
-                        .bind(DbTime(c.occurred_at))
-                        .bind(DbTime(now))
-                        .fetch_one(&mut *self.0)
-                        .await?,
+                    run!(scalar &mut *self.0,
+                        $crate::store::sql::update::INSERT_STATUS_CHANGE, shipment_id,
+                        c.from_status.as_str(), &c.from_substatus, c.to_status.as_str(),
+                        &c.to_substatus, &c.event_id, DbTime(c.occurred_at), DbTime(now)
+                    ),
                 )
             }
 
@@ -141,20 +120,13 @@ macro_rules! update_tx_impl {
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::codec::to_json;
                 use $crate::store::rows::DbTime;
-                sqlx::query($crate::store::sql::update::WRITE_SHIPMENT)
-                    .bind(w.status.as_str())
-                    .bind(&w.substatus)
-                    .bind(DbTime::opt(w.status_changed_at))
-                    .bind(DbTime::opt(w.last_event_at))
-                    .bind(to_json(&w.details))
-                    .bind(w.eta.as_ref().map(to_json))
-                    .bind(w.original_eta.as_ref().map(to_json))
-                    .bind(DbTime::opt(w.next_poll_at))
-                    .bind(DbTime::opt(push_at))
-                    .bind(DbTime(now))
-                    .bind(shipment_id)
-                    .execute(&mut *self.0)
-                    .await?;
+                run!(exec &mut *self.0,
+                    $crate::store::sql::update::WRITE_SHIPMENT, w.status.as_str(), &w.substatus,
+                    DbTime::opt(w.status_changed_at), DbTime::opt(w.last_event_at),
+                    to_json(&w.details), w.eta.as_ref().map(to_json),
+                    w.original_eta.as_ref().map(to_json), DbTime::opt(w.next_poll_at),
+                    DbTime::opt(push_at), DbTime(now), shipment_id
+                );
                 Ok(())
             }
 
@@ -185,10 +157,9 @@ macro_rules! update_tx_impl {
             ) -> $crate::store::StoreResult<Vec<$crate::domain::notification::Channel>> {
                 use $crate::domain::notification::Channel;
                 let row: Option<(bool, bool)> =
-                    sqlx::query_as($crate::store::sql::notify::CONTACT_CHANNELS)
-                        .bind(shipment_id)
-                        .fetch_optional(&mut *self.0)
-                        .await?;
+                    run!(opt &mut *self.0,
+                        $crate::store::sql::notify::CONTACT_CHANNELS, shipment_id
+                    );
                 let (email, sms) = row.unwrap_or_default();
                 Ok([(email, Channel::Email), (sms, Channel::Sms)]
                     .into_iter()
@@ -208,22 +179,17 @@ macro_rules! update_tx_impl {
                     // Stable across retries: a re-send after a crash carries the same one (the
                     // sender's domain is added when the e-mail is composed).
                     let message_id = id.clone();
-                    sqlx::query($crate::store::sql::notify::INSERT_MESSAGE)
-                        .bind(&id)
-                        .bind(&shipment.id)
-                        .bind(&shipment.merchant_id)
-                        .bind(p.trigger.as_str())
-                        .bind(p.channel.as_str())
-                        .bind($crate::store::rows::DbTime(p.due_at.unwrap_or(now)))
-                        .bind(message_id)
-                        .bind(if p.once_per_shipment {
+                    run!(exec &mut *self.0,
+                        $crate::store::sql::notify::INSERT_MESSAGE, &id, &shipment.id,
+                        &shipment.merchant_id, p.trigger.as_str(), p.channel.as_str(),
+                        $crate::store::rows::DbTime(p.due_at.unwrap_or(now)), message_id,
+                        if p.once_per_shipment {
                             Some(0)
                         } else {
                             change_id
-                        })
-                        .bind($crate::store::rows::DbTime(now))
-                        .execute(&mut *self.0)
-                        .await?;
+                        },
+                        $crate::store::rows::DbTime(now)
+                    );
                 }
                 Ok(())
             }
@@ -235,12 +201,10 @@ macro_rules! update_tx_impl {
             ) -> $crate::store::StoreResult<()> {
                 for pair in triggers.chunks(2) {
                     let last = pair[pair.len() - 1];
-                    sqlx::query($crate::store::sql::notify::DROP_QUEUED)
-                        .bind(shipment_id)
-                        .bind(pair[0].as_str())
-                        .bind(last.as_str())
-                        .execute(&mut *self.0)
-                        .await?;
+                    run!(exec &mut *self.0,
+                        $crate::store::sql::notify::DROP_QUEUED, shipment_id, pair[0].as_str(),
+                        last.as_str()
+                    );
                 }
                 Ok(())
             }
@@ -278,25 +242,18 @@ macro_rules! update_tx_impl {
             > {
                 use $crate::store::rows::shipments::{shipment, EventRow, ShipmentRow};
                 use $crate::store::sql::stale::{LATEST_EVENT, MARK};
-                let marked = sqlx::query(MARK)
-                    .bind($crate::store::rows::DbTime(now))
-                    .bind(shipment_id)
-                    .execute(&mut *self.0)
-                    .await?
-                    .rows_affected()
+                let marked = run!(exec &mut *self.0,
+                    MARK, $crate::store::rows::DbTime(now), shipment_id
+                )
                     == 1;
                 if !marked {
                     return Ok(None);
                 }
                 let row: Option<ShipmentRow> =
-                    sqlx::query_as($crate::store::sql::shipments::SHIPMENT_BY_ID)
-                        .bind(shipment_id)
-                        .fetch_optional(&mut *self.0)
-                        .await?;
-                let latest: Option<EventRow> = sqlx::query_as(LATEST_EVENT)
-                    .bind(shipment_id)
-                    .fetch_optional(&mut *self.0)
-                    .await?;
+                    run!(opt &mut *self.0,
+                        $crate::store::sql::shipments::SHIPMENT_BY_ID, shipment_id
+                    );
+                let latest: Option<EventRow> = run!(opt &mut *self.0, LATEST_EVENT, shipment_id);
                 let latest = latest.map(TryFrom::try_from).transpose()?;
                 Ok(shipment(row)?.map(|s| (s, latest)))
             }

@@ -19,16 +19,11 @@ async fn bump_lanes(
     counts: &[(String, String, i64, i64)],
 ) -> StoreResult<()> {
     for (scope, month, wd, n) in counts {
-        sqlx::query(
+        run!(exec &mut **tx,
             "INSERT INTO lane_transit (scope_key, month, wd, n) VALUES (?,?,?,?) \
          ON CONFLICT (scope_key, month, wd) DO UPDATE SET n = n + excluded.n",
-        )
-        .bind(scope)
-        .bind(month)
-        .bind(wd)
-        .bind(n)
-        .execute(&mut **tx)
-        .await?;
+            scope, month, wd, n
+        );
     }
     Ok(())
 }

@@ -28,13 +28,10 @@ impl SqliteStore {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(items.len());
         for item in items {
-            let id: i64 = sqlx::query_scalar(INSERT)
-                .bind(item.carrier.as_str())
-                .bind(&item.body)
-                .bind(&item.remote_addr)
-                .bind(DbTime(item.received_at))
-                .fetch_one(&mut *tx)
-                .await?;
+            let id: i64 = run!(scalar &mut *tx,
+                INSERT, item.carrier.as_str(), &item.body, &item.remote_addr,
+                DbTime(item.received_at)
+            );
             ids.push(id);
         }
         tx.commit().await?;

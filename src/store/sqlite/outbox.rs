@@ -42,13 +42,10 @@ impl SqliteStore {
     ) -> StoreResult<Vec<Delivery>> {
         let mut out = Vec::new();
         for (subscription_id, room) in shares {
-            let rows: Vec<rows::DeliveryRow> = sqlx::query_as(CLAIM_ONE)
-                .bind(DbTime(claim.lease_until))
-                .bind(&subscription_id)
-                .bind(DbTime(claim.now))
-                .bind(i64::from(room))
-                .fetch_all(&mut **tx)
-                .await?;
+            let rows: Vec<rows::DeliveryRow> = run!(all &mut **tx,
+                CLAIM_ONE, DbTime(claim.lease_until), &subscription_id, DbTime(claim.now),
+                i64::from(room)
+            );
             out.extend(rows::deliveries(rows)?);
         }
         Ok(out)
