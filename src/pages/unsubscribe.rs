@@ -59,7 +59,7 @@ async fn one_click(State(state): State<AppState>, Path(token): Path<String>) -> 
     };
     let entry = Suppression {
         contact_hash: u.contact_hash.clone(),
-        masked: String::from("(unsubscribe link)"),
+        masked: u.masked.clone(),
         class: u.class.clone(),
         reason: "unsubscribed".into(),
         created_at: chrono::Utc::now(),

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use super::step::{idle, Outcome};
-use crate::domain::contact::Contact;
+use crate::domain::contact::{mask_email, mask_phone, Contact};
 use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::email_hash;
 use crate::domain::notification::{Channel, Trigger};
@@ -233,9 +233,15 @@ async fn handle(
     let unsubscribe = unsubscribe::url(
         &state.config.public_url,
         &unsubscribe::key(state.config.sealing_key()),
-        &m.merchant_id,
-        &hash,
-        class,
+        &unsubscribe::Unsubscribe {
+            merchant_id: m.merchant_id.clone(),
+            contact_hash: hash.clone(),
+            class: class.to_string(),
+            masked: match m.channel {
+                Channel::Email => mask_email(&to),
+                Channel::Sms => mask_phone(&to),
+            },
+        },
     );
     let ctx = ShipmentMessage {
         shipment: &shipment,

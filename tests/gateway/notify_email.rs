@@ -108,6 +108,20 @@ async fn the_shopper_gets_one_multipart_message_per_change_with_a_working_unsubs
         .await
         .expect("post");
     assert_eq!(click.status(), 200);
+    // The merchant's list shows whom the unsubscribe was for, masked.
+    let list: serde_json::Value = app
+        .get("/v1/suppressions")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["data"][0]["reason"], "unsubscribed", "{list}");
+    assert!(
+        list["data"][0]["masked"]
+            .as_str()
+            .is_some_and(|m| m.contains("***@")),
+        "{list}"
+    );
     let forged = app.get(&format!("{path}x")).await;
     assert_eq!(forged.status(), 404);
 
