@@ -247,22 +247,39 @@ mod tests {
         let s = apply(&s, Some(p)).expect("valid");
         assert!(!s.triggers.contains_key(&Trigger::ReviewRequest));
         assert_eq!(s.triggers[&Trigger::OutForDelivery].sms, None);
-        assert_eq!(apply(&s, None).expect("reset"), NotificationSettings::default());
+        assert_eq!(
+            apply(&s, None).expect("reset"),
+            NotificationSettings::default()
+        );
     }
 
     #[test]
     fn bad_input_names_the_field() {
-        let e = field(patch(serde_json::json!({"triggers": {"shiped": {}, "lost": {}}})));
-        assert!(e.contains("`lost`, `shiped`") && e.contains("shipped"), "{e}");
-        let e = field(patch(serde_json::json!({"triggers": {"shipped": {"fax": true}}})));
-        assert!(e.starts_with("notifications.triggers.shipped") && e.contains("`fax`"), "{e}");
-        let e = field(patch(serde_json::json!({"triggers": {"shipped": {"email": "yes"}}})));
+        let e = field(patch(
+            serde_json::json!({"triggers": {"shiped": {}, "lost": {}}}),
+        ));
+        assert!(
+            e.contains("`lost`, `shiped`") && e.contains("shipped"),
+            "{e}"
+        );
+        let e = field(patch(
+            serde_json::json!({"triggers": {"shipped": {"fax": true}}}),
+        ));
+        assert!(
+            e.starts_with("notifications.triggers.shipped") && e.contains("`fax`"),
+            "{e}"
+        );
+        let e = field(patch(
+            serde_json::json!({"triggers": {"shipped": {"email": "yes"}}}),
+        ));
         assert!(e.starts_with("notifications.triggers.shipped.email"), "{e}");
         let e = field(patch(serde_json::json!({"quiet_hours": "22-7"})));
         assert!(e.starts_with("notifications.quiet_hours"), "{e}");
         let e = field(patch(serde_json::json!({"reply_to": "Obsługa <a@b.pl>"})));
         assert!(e.starts_with("notifications.reply_to"), "{e}");
-        let e = field(patch(serde_json::json!({"review_url": "http://shop.example/r"})));
+        let e = field(patch(
+            serde_json::json!({"review_url": "http://shop.example/r"}),
+        ));
         assert!(e.starts_with("notifications.review_url"), "{e}");
         let e = field(patch(serde_json::json!({"email_from_name": "a\nBcc: x@y"})));
         assert!(e.starts_with("notifications.email_from_name"), "{e}");

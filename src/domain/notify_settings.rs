@@ -91,9 +91,9 @@ impl NotificationSettings {
         if !set.unwrap_or(t.default_on()) {
             return Some(match set {
                 Some(_) => format!("turned off by the merchant (notifications.triggers.{t}.{c})"),
-                None => format!(
-                    "off unless the merchant turns it on (notifications.triggers.{t}.{c})"
-                ),
+                None => {
+                    format!("off unless the merchant turns it on (notifications.triggers.{t}.{c})")
+                }
             });
         }
         if t == Trigger::ReviewRequest && self.review_url.is_none() {
@@ -176,7 +176,10 @@ mod tests {
         };
         assert_eq!(s.from_name(Trigger::ReviewRequest), Some("Sklep"));
         s.marketing_from_name = Some("Sklep Newsletter".into());
-        assert_eq!(s.from_name(Trigger::ReviewRequest), Some("Sklep Newsletter"));
+        assert_eq!(
+            s.from_name(Trigger::ReviewRequest),
+            Some("Sklep Newsletter")
+        );
         assert_eq!(s.from_name(Trigger::Delivered), Some("Sklep"));
     }
 
