@@ -1,8 +1,10 @@
 //! The notification worker: claims due messages from the outbox, opens the shopper's sealed
-//! contact, honours suppressions and quiet hours, renders the template in the shopper's
-//! language and sends it by e-mail or SMS, then records the outcome. A 4xx or a timeout is
-//! retried (1 min, 5 min, 30 min, 2 h, then dead); a mailbox unknown or an invalid number
-//! suppresses the contact; any other rejection fails the message without suppressing.
+//! contact, honours suppressions, the merchant's switches and quiet hours and its send rate
+//! (`notify_gate`, with the settings read from the store for every message), renders the
+//! template in the shopper's language and sends it by e-mail or SMS (`notify_send`), then
+//! records the outcome. A 4xx or a timeout is retried (1 min, 5 min, 30 min, 2 h, then
+//! dead); a mailbox unknown or an invalid number suppresses the contact; any other rejection
+//! fails the message without suppressing.
 
 use std::time::Duration;
 
@@ -74,6 +76,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let senders = Senders::from_state(&state);
     loop {
         let busy = matches!(tick(&state, &senders).await, Outcome::Worked(_));
+        if !busy {
+            senders.rate.forget_idle();
+        }
         let wait = if busy {
             Duration::from_millis(10)
         } else {
