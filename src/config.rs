@@ -581,7 +581,9 @@ pub struct NotificationsConfig {
     /// The operator's default quiet hours in the shopper's time zone, `HH:MM-HH:MM`; empty:
     /// none. A merchant that has not set its own follows this as it is now.
     pub quiet_hours: String,
-    /// Messages one merchant may send per second (a bulk import cannot burst thousands).
+    /// Messages one merchant may send per second, burst the same (a bulk import cannot burst
+    /// thousands); over it messages stay queued and go out later. 0: no limit. Kept per
+    /// process.
     pub per_merchant_per_second: u32,
 }
 
@@ -978,6 +980,16 @@ mod tests {
         // A sender alone is checked but does not switch e-mail on.
         let c = with_dotted(&[("email.from", "\"Shop <noreply@shop.example>\"")]).unwrap();
         assert!(c.email.settings().unwrap().is_none());
+    }
+
+    #[test]
+    fn the_merchant_send_rate_reads_its_environment_name() {
+        std::env::set_var("PGRATETEST_NOTIFICATIONS__PER_MERCHANT_PER_SECOND", "7");
+        let fig = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Env::prefixed("PGRATETEST_").split("__"));
+        let c = Config::from_figment(fig).unwrap();
+        assert_eq!(c.notifications.per_merchant_per_second, 7);
+        assert_eq!(Config::default().notifications.per_merchant_per_second, 20);
     }
 
     #[test]

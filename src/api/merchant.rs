@@ -1,4 +1,5 @@
-//! `/v1/merchant` (tracking-page branding and the origins allowed to embed it) and
+//! `/v1/merchant` (tracking-page branding, the origins allowed to embed it, and shopper
+//! notifications: `api::merchant_notify`) and
 //! `POST /v1/shipments/{id}/revoke-token` (a new public token; the old link stops working).
 //!
 //! The logo must be a `data:` image URL: the tracking page loads nothing from other hosts,
@@ -14,6 +15,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::auth::AuthMerchant;
 use super::extract::ApiJson;
+use super::merchant_notify::NotificationsPatch;
 use crate::domain::merchant_rules::{normalize_origin, valid_color, valid_logo, MAX_ORIGINS};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -32,7 +34,8 @@ pub struct MerchantView {
     pub lookup_url: String,
 }
 
-fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+/// For `Option<Option<T>>` fields: present (even `null`) is `Some`, absent is `None`.
+pub(super) fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -58,6 +61,11 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "some")]
     #[schema(value_type = Option<Vec<String>>)]
     pub allowed_origins: Option<Option<Vec<String>>>,
+    /// Shopper notifications (merged: fields present change, `null` resets to the default;
+    /// `"notifications": null` resets all).
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<NotificationsPatch>)]
+    pub notifications: Option<Option<NotificationsPatch>>,
 }
 
 fn view(state: &AppState, id: String, name: String, settings: MerchantSettings) -> MerchantView {
@@ -91,7 +99,7 @@ pub async fn get(
     )))
 }
 
-/// Change tracking-page branding and embedding origins.
+/// Change tracking-page branding, embedding origins and shopper-notification settings.
 #[utoipa::path(patch, path = "/v1/merchant", tag = "merchant", security(("api_key" = [])),
     request_body = SettingsPatch,
     responses((status = 200, body = MerchantView),
@@ -162,6 +170,9 @@ pub async fn patch(
         }
         s.allowed_origins = out;
     }
+    if let Some(v) = p.notifications {
+        s.notifications = super::merchant_notify::apply(&s.notifications, v)?;
+    }
     state.store.update_merchant_settings(&m.id, &s).await?;
     state.auth_cache.invalidate_all();
     state.cache.invalidate_merchant(&m.id).await;
@@ -209,6 +220,6 @@ pub async fn revoke_token(
 #[derive(OpenApi)]
 #[openapi(
     paths(get, patch, revoke_token),
-    components(schemas(MerchantView, SettingsPatch, TokenView))
+    components(schemas(MerchantView, SettingsPatch, NotificationsPatch, TokenView))
 )]
 pub struct MerchantDoc;

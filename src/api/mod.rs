@@ -9,6 +9,7 @@ pub mod dhl_push;
 pub mod docs;
 pub mod extract;
 pub mod merchant;
+pub mod merchant_notify;
 pub mod shipments;
 pub mod subscriptions;
 pub mod system;

@@ -1,7 +1,8 @@
 //! The merchant: the tenant every shipment, subscription and key belongs to, and its
-//! settings (branding, embedding).
+//! settings (branding, embedding, shopper notifications).
 
 use super::ids::MerchantId;
+use super::notify_settings::NotificationSettings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,4 +32,7 @@ pub struct MerchantSettings {
     pub accent_color: Option<String>,
     /// Origins allowed to embed the tracking page.
     pub allowed_origins: Vec<String>,
+    /// Shopper notifications: triggers on or off, quiet hours, From name, Reply-To, review
+    /// link (`domain::notify_settings`).
+    pub notifications: NotificationSettings,
 }

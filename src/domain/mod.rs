@@ -17,6 +17,7 @@ pub mod merchant;
 pub mod merchant_rules;
 pub mod notification;
 pub mod notify_plan;
+pub mod notify_settings;
 pub mod notify_timing;
 pub mod outbox;
 pub mod percentile;

@@ -26,7 +26,8 @@ pub enum MessageStatus {
     /// Retried until the schedule ran out.
     Dead,
     /// Not sent: no longer true when it came due (delivered before "out for delivery" left
-    /// quiet hours, picked up before the reminder, on time after all).
+    /// quiet hours, picked up before the reminder, on time after all), or its trigger was
+    /// turned off by the merchant meanwhile (the answer names the switch).
     Cancelled,
 }
 

@@ -84,6 +84,7 @@ impl ShipmentMessage<'_> {
                     .unwrap_or_else(|| Brand::default().color),
                 logo_url: m.settings.logo_url.clone(),
             };
+            ctx.review_url = m.settings.notifications.review_url.clone();
         }
         ctx.unsubscribe_url = self.unsubscribe_url.clone();
         ctx

@@ -60,6 +60,12 @@ pub trait UpdateTx: Send {
         rows: &[OutboxRow],
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// The merchant's settings as committed (defaults when it is gone), read where shopper
+    /// messages are planned, so a switch turned off in another process counts at once.
+    async fn merchant_settings(
+        &mut self,
+        merchant_id: &str,
+    ) -> StoreResult<crate::domain::MerchantSettings>;
     /// The channels the shipment has shopper contacts for (none without contact data).
     async fn contact_channels(&mut self, shipment_id: &str) -> StoreResult<Vec<Channel>>;
     /// Enqueues planned shopper messages for a status change (each with a fresh id and

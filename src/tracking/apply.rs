@@ -9,7 +9,8 @@
 //!    `tracking::after_apply`, run by the caller that holds the application state.
 //!
 //! Shopper notifications are planned between 4 and 5 (`domain::notify_plan`: the change's
-//! trigger on each channel the shipment has a contact for, enqueued in this transaction);
+//! trigger on each channel the shipment has a contact for and the merchant's settings, read
+//! in this transaction, have on (`domain::notify_settings`), enqueued in this transaction);
 //! order roll-ups are a further planning step there, reading the same inputs (`before`,
 //! `written`, the timeline, the change).
 
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 
 use super::plan::{change_and_latest, current_state, facts_after, history_need, shipment_after};
 use super::schedule::PollDone;
-use crate::domain::notification::Trigger;
+use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_plan::{plan_messages, plan_timed};
 use crate::domain::notify_timing::{moot_after, timed_messages, REVIEW_AFTER_WORKING_DAYS};
 use crate::domain::outbox::{plan_outbox, plan_stalled, AppliedChange};
@@ -117,7 +118,8 @@ pub async fn apply_update(
         let channels = tx.contact_channels(shipment_id).await?;
         if !channels.is_empty() {
             let change = plan.status_change.as_ref();
-            let enabled = |t: Trigger, _| t.default_on();
+            let settings = tx.merchant_settings(&before.merchant_id).await?;
+            let enabled = |t: Trigger, c: Channel| settings.notifications.enabled(t, c);
             let mut planned = change
                 .map(|c| plan_messages(c, &channels, enabled))
                 .unwrap_or_default();

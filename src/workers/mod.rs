@@ -9,6 +9,8 @@
 
 pub mod feed;
 pub mod notify;
+pub mod notify_gate;
+mod notify_send;
 pub mod poller;
 pub mod ratelimit;
 pub mod step;

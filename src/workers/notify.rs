@@ -1,14 +1,18 @@
 //! The notification worker: claims due messages from the outbox, opens the shopper's sealed
-//! contact, honours suppressions and quiet hours, renders the template in the shopper's
-//! language and sends it by e-mail or SMS, then records the outcome. A 4xx or a timeout is
-//! retried (1 min, 5 min, 30 min, 2 h, then dead); a mailbox unknown or an invalid number
-//! suppresses the contact; any other rejection fails the message without suppressing.
+//! contact, honours suppressions, the merchant's switches and quiet hours and its send rate
+//! (`notify_gate`, with the settings read from the store for every message), renders the
+//! template in the shopper's language and sends it by e-mail or SMS (`notify_send`), then
+//! records the outcome. A 4xx or a timeout is retried (1 min, 5 min, 30 min, 2 h, then
+//! dead); a mailbox unknown or an invalid number suppresses the contact; any other rejection
+//! fails the message without suppressing.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use super::notify_gate::{settings_gate, Gate, SendRate};
+use super::notify_send::{send, Ready};
 use super::step::{idle, Outcome};
 use crate::domain::contact::{mask_email, mask_phone, Contact};
 use crate::domain::i18n::Lang;
@@ -16,12 +20,10 @@ use crate::domain::merchant_rules::email_hash;
 use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_plan::{Message, MessageStatus};
 use crate::domain::notify_timing::still_true;
-use crate::domain::quiet_hours::{zone_of, QuietHours};
 use crate::domain::Shipment;
-use crate::notify::email::compose::stable_message_id;
-use crate::notify::email::{Mailbox, Mailer, MessageClass, OutgoingEmail, SendFailure};
+use crate::notify::email::Mailer;
 use crate::notify::shipment_context::{shop_name, ShipmentMessage};
-use crate::notify::sms::{SmsFailure, SmsSender};
+use crate::notify::sms::SmsSender;
 use crate::notify::templates::Templates;
 use crate::notify::unsubscribe;
 use crate::state::AppState;
@@ -43,6 +45,8 @@ pub struct Senders {
     pub sms: Option<SmsSender>,
     /// The templates.
     pub templates: Templates,
+    /// Each merchant's send rate (`notifications.per_merchant_per_second`), this process.
+    pub rate: SendRate,
 }
 
 impl Senders {
@@ -62,6 +66,7 @@ impl Senders {
             mailer,
             sms: SmsSender::from_config(&state.config.sms),
             templates: Templates::new(),
+            rate: SendRate::new(state.config.notifications.per_merchant_per_second),
         }
     }
 }
@@ -71,6 +76,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let senders = Senders::from_state(&state);
     loop {
         let busy = matches!(tick(&state, &senders).await, Outcome::Worked(_));
+        if !busy {
+            senders.rate.forget_idle();
+        }
         let wait = if busy {
             Duration::from_millis(10)
         } else {
@@ -117,7 +125,7 @@ pub async fn tick(state: &AppState, senders: &Senders) -> Outcome {
 }
 
 /// A final outcome.
-fn done(
+pub(super) fn done(
     m: &Message,
     status: MessageStatus,
     answer: impl Into<String>,
@@ -132,8 +140,20 @@ fn done(
     }
 }
 
+/// Not yet due after all (quiet hours, the send rate): queued again for `until`, with no
+/// attempt counted.
+fn wait(m: &Message, until: DateTime<Utc>, why: &str) -> MessageOutcome {
+    MessageOutcome {
+        status: MessageStatus::Queued,
+        attempts: m.attempts,
+        next_attempt_at: until,
+        answer: Some(why.into()),
+        sent_at: None,
+    }
+}
+
 /// A failed attempt: retried on the schedule, dead past its end.
-fn retry(m: &Message, answer: String, now: DateTime<Utc>) -> MessageOutcome {
+pub(super) fn retry(m: &Message, answer: String, now: DateTime<Utc>) -> MessageOutcome {
     let attempts = m.attempts + 1;
     match RETRY_AFTER_MINUTES.get(attempts as usize - 1) {
         Some(min) => MessageOutcome {
@@ -204,25 +224,27 @@ async fn handle(
             now,
         ));
     }
-    // Quiet hours in the shopper's zone: wait for the morning, without counting an attempt.
-    if let Some(q) = QuietHours::parse(&state.config.notifications.quiet_hours) {
-        let release = q.release_at(now, zone_of(shipment.destination_country.as_deref()));
-        if release > now {
-            return Ok(MessageOutcome {
-                status: MessageStatus::Queued,
-                attempts: m.attempts,
-                next_attempt_at: release,
-                answer: Some("waiting for the end of quiet hours".into()),
-                sent_at: None,
-            });
-        }
+    // The merchant's switches and quiet hours, read from the store now (not when planned).
+    let merchant = state.store.merchant(&shipment.merchant_id).await?;
+    let settings = merchant
+        .as_ref()
+        .map(|x| x.settings.notifications.clone())
+        .unwrap_or_default();
+    let quiet = &state.config.notifications.quiet_hours;
+    match settings_gate(&settings, m, &shipment, quiet, now) {
+        Gate::Go => {}
+        Gate::Cancel(why) => return Ok(done(m, MessageStatus::Cancelled, why, now)),
+        Gate::Wait { until, why } => return Ok(wait(m, until, why)),
     }
     // Sent only while still true: an out-for-delivery held overnight and delivered meanwhile,
     // a reminder for a parcel already picked up, "delayed" for one delivered in time.
     if let Err(why) = still_true(m.trigger, &shipment, now) {
         return Ok(done(m, MessageStatus::Cancelled, why, now));
     }
-    let merchant = state.store.merchant(&shipment.merchant_id).await?;
+    // Last, so a message held or cancelled above spends none of the merchant's allowance.
+    if let Gate::Wait { until, why } = senders.rate.take(&m.merchant_id, now) {
+        return Ok(wait(m, until, why));
+    }
     let shop = shop_name(merchant.as_ref());
     let events = state.store.events(&shipment.id).await?;
     let lang = shipment
@@ -269,86 +291,19 @@ async fn handle(
             ))
         }
     };
-    Ok(match m.channel {
-        Channel::Email => {
-            let Some(mailer) = &senders.mailer else {
-                return Ok(done(
-                    m,
-                    MessageStatus::Failed,
-                    "e-mail is not configured (email.smtp_url)",
-                    now,
-                ));
-            };
-            let sender = mailer.sender(match class {
-                "marketing" => MessageClass::Marketing,
-                _ => MessageClass::Transactional,
-            });
-            let mail = OutgoingEmail {
-                from_name: Some(shop.clone()).filter(|s| !s.is_empty()),
-                from: sender.email.clone(),
-                reply_to: None,
-                to: match to.parse() {
-                    Ok(address) => Mailbox::new(contact.name.clone(), address),
-                    Err(_) => {
-                        return Ok(done(
-                            m,
-                            MessageStatus::Failed,
-                            "the stored address does not parse",
-                            now,
-                        ))
-                    }
-                },
-                subject: rendered.subject.unwrap_or_default(),
-                text: rendered.text,
-                html: rendered.html.unwrap_or_default(),
-                message_id: stable_message_id(&m.message_id, &sender.email),
-                list_unsubscribe_url: unsubscribe.clone(),
-                language: lang.code().to_string(),
-            };
-            match mailer.send(&mail).await {
-                Ok(d) => done(
-                    m,
-                    MessageStatus::Sent,
-                    format!("{} {}", d.code, d.answer),
-                    now,
-                ),
-                Err(SendFailure::Suppress { code, answer }) => {
-                    suppress(state, m, &contact, &hash, class, "mailbox_unknown").await?;
-                    done(m, MessageStatus::Failed, format!("{code} {answer}"), now)
-                }
-                Err(e) if e.is_retryable() => retry(m, e.answer().to_string(), now),
-                Err(e) => done(m, MessageStatus::Failed, e.answer().to_string(), now),
-            }
-        }
-        Channel::Sms => {
-            let Some(sms) = &senders.sms else {
-                return Ok(done(
-                    m,
-                    MessageStatus::Failed,
-                    "SMS is not configured (sms.provider)",
-                    now,
-                ));
-            };
-            match sms.send(&to, &rendered.text).await {
-                Ok(a) => done(
-                    m,
-                    MessageStatus::Sent,
-                    format!("accepted {}", a.provider_id),
-                    now,
-                ),
-                Err(e) if e.suppresses_number() => {
-                    let reason = match e {
-                        SmsFailure::OptedOut { .. } => "opted_out",
-                        _ => "invalid_number",
-                    };
-                    suppress(state, m, &contact, &hash, class, reason).await?;
-                    done(m, MessageStatus::Failed, e.answer().to_string(), now)
-                }
-                Err(e) if e.is_retryable() => retry(m, e.answer().to_string(), now),
-                Err(e) => done(m, MessageStatus::Failed, e.answer().to_string(), now),
-            }
-        }
-    })
+    let ready = Ready {
+        m,
+        to: &to,
+        contact: &contact,
+        hash: &hash,
+        class,
+        settings: &settings,
+        shop: &shop,
+        rendered,
+        unsubscribe,
+        lang,
+    };
+    send(state, senders, ready, now).await
 }
 
 /// Transactional and marketing messages are suppressed separately.
@@ -375,7 +330,7 @@ async fn open_contact(state: &AppState, s: &Shipment) -> Result<Option<Contact>,
 }
 
 /// Adds the contact to the merchant's suppression list after a hard bounce.
-async fn suppress(
+pub(super) async fn suppress(
     state: &AppState,
     m: &Message,
     contact: &Contact,

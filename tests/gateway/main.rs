@@ -25,6 +25,8 @@ mod harness;
 mod ingest;
 mod inpost_flow;
 mod notify_email;
+mod notify_merchant;
+mod notify_merchant_rate;
 mod notify_store;
 mod notify_timed;
 mod pages;

@@ -286,3 +286,52 @@ async fn suppressions_are_per_merchant_and_per_class() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_merchants_switches_count_in_the_planning_transaction() {
+    use parcelgate::domain::notify_settings::TriggerSettings;
+    for s in stores().await {
+        let n = s.name;
+        let sh = shipment(&s, "520000011122233309", Some((true, true))).await;
+        let mut m = s
+            .merchant(&sh.merchant_id)
+            .await
+            .expect("read")
+            .expect("merchant");
+        let off = TriggerSettings {
+            sms: Some(false),
+            ..Default::default()
+        };
+        m.settings
+            .notifications
+            .triggers
+            .insert(Trigger::Shipped, off);
+        let on = TriggerSettings {
+            email: Some(true),
+            ..Default::default()
+        };
+        let t = &mut m.settings.notifications.triggers;
+        t.insert(Trigger::ReturnedToSender, on);
+        s.update_merchant_settings(&m.id, &m.settings)
+            .await
+            .expect("settings");
+        push(&s, &sh, Status::InTransit, "in_transit", 1).await;
+        push(&s, &sh, Status::ReturnedToSender, "returned_to_sender", 2).await;
+        let got: Vec<(Trigger, Channel)> = s
+            .messages_of(&sh.id)
+            .await
+            .expect("log")
+            .iter()
+            .filter(|m| m.trigger != Trigger::Delayed)
+            .map(|m| (m.trigger, m.channel))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Trigger::Shipped, Channel::Email),
+                (Trigger::ReturnedToSender, Channel::Email),
+            ],
+            "{n}"
+        );
+    }
+}

@@ -15,6 +15,8 @@ pub const MERCHANT_BY_KEY_HASH: &str = "SELECT m.id, m.name, m.settings, m.creat
 /// A merchant by id.
 pub const MERCHANT_BY_ID: &str =
     "SELECT id, name, settings, created_at FROM merchants WHERE id = $1";
+/// A merchant's settings alone (read in the apply transaction to plan shopper messages).
+pub const MERCHANT_SETTINGS: &str = "SELECT settings FROM merchants WHERE id = $1";
 /// Replaces a merchant's settings.
 pub const UPDATE_MERCHANT_SETTINGS: &str = "UPDATE merchants SET settings = $1 WHERE id = $2";
 

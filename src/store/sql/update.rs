@@ -151,6 +151,21 @@ macro_rules! update_tx_impl {
                     .await
             }
 
+            async fn merchant_settings(
+                &mut self,
+                merchant_id: &str,
+            ) -> $crate::store::StoreResult<$crate::domain::MerchantSettings> {
+                let row: Option<(String,)> =
+                    sqlx::query_as($crate::store::sql::merchants::MERCHANT_SETTINGS)
+                        .bind(merchant_id)
+                        .fetch_optional(&mut *self.0)
+                        .await?;
+                match row {
+                    Some((json,)) => $crate::store::codec::json("settings", &json),
+                    None => Ok(Default::default()),
+                }
+            }
+
             async fn contact_channels(
                 &mut self,
                 shipment_id: &str,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use carriers::{CarrierId, Status};
 use chrono::Utc;
+use parcelgate::config::Config;
 use parcelgate::notify::email::sink::SmtpSink;
 use parcelgate::store::UpdateSource;
 use parcelgate::tracking::ApplyUpdates;
@@ -16,14 +17,35 @@ use super::snapshots::one_event;
 
 /// An app whose e-mail goes to a fresh SMTP sink (SQLite).
 pub async fn app_with_sink() -> (TestApp, SmtpSink) {
+    app_with_sink_and(|_| {}).await
+}
+
+/// An app whose e-mail goes to a fresh SMTP sink (SQLite), with a further config tweak.
+pub async fn app_with_sink_and(tweak: impl FnOnce(&mut Config)) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await.expect("sink");
-    let url = sink.smtp_url();
     let app = TestApp::start_with(db::sqlite_store().await, |c| {
-        c.email.smtp_url = carriers::Secret::new(url);
-        c.email.from = "Sklep Test <noreply@shop.example>".into();
+        send_to(c, &sink);
+        tweak(c);
     })
     .await;
     (app, sink)
+}
+
+/// Points a config's e-mail at the sink.
+pub fn send_to(c: &mut Config, sink: &SmtpSink) {
+    c.email.smtp_url = carriers::Secret::new(sink.smtp_url());
+    c.email.from = "Sklep Test <noreply@shop.example>".into();
+}
+
+/// `PATCH /v1/merchant` with this key.
+pub async fn patch_merchant(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
+    app.http
+        .patch(format!("{}/v1/merchant", app.base))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
 }
 
 /// Registers an InPost shipment in Polish with the shopper's address and name.
@@ -93,4 +115,15 @@ async fn poll(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("message log never got there: {:?}", log(app, id).await);
+}
+
+/// A quiet-hours window around the present moment in Warsaw (shoppers without a country).
+pub fn window_around_now() -> String {
+    let local = Utc::now().with_timezone(&chrono_tz::Europe::Warsaw);
+    let at = |d: chrono::Duration| (local + d).format("%H:%M").to_string();
+    format!(
+        "{}-{}",
+        at(-chrono::Duration::hours(1)),
+        at(chrono::Duration::hours(1))
+    )
 }
