@@ -58,6 +58,11 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "some")]
     #[schema(value_type = Option<Vec<String>>)]
     pub allowed_origins: Option<Option<Vec<String>>>,
+    /// Callbacks carry the shopper's contact (`customer_email`, `customer_phone`,
+    /// `customer_name`) while it is kept; `false` (the default) or `null`: they carry none.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<bool>)]
+    pub callbacks_include_contact: Option<Option<bool>>,
 }
 
 fn view(state: &AppState, id: String, name: String, settings: MerchantSettings) -> MerchantView {
@@ -161,6 +166,9 @@ pub async fn patch(
             }
         }
         s.allowed_origins = out;
+    }
+    if let Some(v) = p.callbacks_include_contact {
+        s.callbacks_include_contact = v.unwrap_or(false);
     }
     state.store.update_merchant_settings(&m.id, &s).await?;
     state.auth_cache.invalidate_all();

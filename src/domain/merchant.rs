@@ -31,4 +31,7 @@ pub struct MerchantSettings {
     pub accent_color: Option<String>,
     /// Origins allowed to embed the tracking page.
     pub allowed_origins: Vec<String>,
+    /// Whether callbacks carry the shopper's contact (`customer_email`, `customer_phone`,
+    /// `customer_name`); off by default. Added at send time, never stored in the outbox.
+    pub callbacks_include_contact: bool,
 }

@@ -17,7 +17,7 @@ use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_plan::{Message, MessageStatus};
 use crate::domain::notify_timing::still_true;
 use crate::domain::quiet_hours::{zone_of, QuietHours};
-use crate::domain::Shipment;
+use crate::notify::contact::open_contact;
 use crate::notify::email::compose::stable_message_id;
 use crate::notify::email::{Mailbox, Mailer, MessageClass, OutgoingEmail, SendFailure};
 use crate::notify::shipment_context::{shop_name, ShipmentMessage};
@@ -170,7 +170,7 @@ async fn handle(
             now,
         ));
     };
-    let Some(contact) = open_contact(state, &shipment).await? else {
+    let Some(contact) = open_contact(state, &shipment.id).await? else {
         return Ok(done(
             m,
             MessageStatus::Failed,
@@ -352,20 +352,6 @@ pub fn class_of(t: Trigger) -> &'static str {
     } else {
         "transactional"
     }
-}
-
-/// The shipment's contact, opened (None when erased or never given).
-async fn open_contact(state: &AppState, s: &Shipment) -> Result<Option<Contact>, StoreError> {
-    let Some(sealed) = state.store.contact(&s.id).await? else {
-        return Ok(None);
-    };
-    let Ok(sealer) = &state.sealer else {
-        return Ok(None);
-    };
-    Ok(sealer
-        .open_bound(&sealed, &s.id)
-        .ok()
-        .and_then(|plain| serde_json::from_str(&plain).ok()))
 }
 
 /// Adds the contact to the merchant's suppression list after a hard bounce.
