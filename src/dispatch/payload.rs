@@ -4,8 +4,8 @@
 //! too, so it is never written into the outbox (which keeps payloads longer than the
 //! contact's retention).
 
-use crate::domain::contact::Contact;
 pub use crate::domain::callback::*;
+use crate::domain::contact::Contact;
 
 /// Why a stored payload could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +59,7 @@ mod tests {
             name: Some("Anna".into()),
         };
         let with: Value =
-            serde_json::from_str(&render(STORED, "https://pg.example", Some(&c)).unwrap())
-                .unwrap();
+            serde_json::from_str(&render(STORED, "https://pg.example", Some(&c)).unwrap()).unwrap();
         assert_eq!(with["data"]["customer_email"], "anna@example.pl");
         assert_eq!(with["data"]["customer_name"], "Anna");
         assert!(with["data"].get("customer_phone").is_none());

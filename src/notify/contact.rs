@@ -9,7 +9,10 @@ use crate::store::StoreError;
 /// The shipment's contact, opened. `None` when erased or never given, and also when it does
 /// not open (no usable key, or a value sealed to another row): such a contact is as good as
 /// absent, and the caller sends without it.
-pub async fn open_contact(state: &AppState, id: &ShipmentId) -> Result<Option<Contact>, StoreError> {
+pub async fn open_contact(
+    state: &AppState,
+    id: &ShipmentId,
+) -> Result<Option<Contact>, StoreError> {
     let Some(sealed) = state.store.contact(id).await? else {
         return Ok(None);
     };

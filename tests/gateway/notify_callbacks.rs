@@ -40,9 +40,11 @@ async fn notify_callbacks_carry_the_contact_only_when_the_merchant_opts_in() {
     let sub = subscribe(&app, &rx.url("/hooks"), json!({})).await;
     let secret = sub["secret"].as_str().unwrap().to_string();
     let s = app
-        .register(json!({"tracking_number": NUMBER, "carrier": "inpost", "language": "pl",
+        .register(
+            json!({"tracking_number": NUMBER, "carrier": "inpost", "language": "pl",
             "customer_email": "anna@example.pl", "customer_phone": "600 100 200",
-            "customer_name": "Anna Nowak"}))
+            "customer_name": "Anna Nowak"}),
+        )
         .await;
     let id = s["id"].as_str().unwrap().to_string();
 
