@@ -1,0 +1,126 @@
+//! The demo's shopper mailbox in a browser: once the demo's gateway has sent its first
+//! e-mails, `/mailbox` shows them with each message's HTML rendered inside a sandboxed
+//! frame (the page itself cannot reach into it, and no script runs there).
+
+use std::time::Duration;
+
+use parcelgate::demo::{self, DemoOptions};
+use parcelgate::sandbox::Knobs;
+use serde_json::{json, Value};
+
+use crate::cdp::{Browser, Tab};
+
+/// Ids of the frames below the page whose URL is `about:srcdoc`.
+async fn srcdoc_frames(tab: &mut Tab<'_>) -> Vec<String> {
+    let tree = tab.call_pub("Page.getFrameTree", json!({})).await;
+    let mut out = Vec::new();
+    for c in tree["frameTree"]["childFrames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if c["frame"]["url"] == "about:srcdoc" {
+            out.push(c["frame"]["id"].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+/// Evaluates `expr` inside a frame (in an isolated world: the frame's own scripts are off).
+async fn eval_in(tab: &mut Tab<'_>, frame: &str, expr: &str) -> Option<Value> {
+    let world = tab
+        .call_pub(
+            "Page.createIsolatedWorld",
+            json!({"frameId": frame, "worldName": "mailbox-test"}),
+        )
+        .await;
+    let ctx = world["executionContextId"].as_i64()?;
+    let r = tab
+        .call_pub(
+            "Runtime.evaluate",
+            json!({"expression": expr, "contextId": ctx, "returnByValue": true}),
+        )
+        .await;
+    r.get("exceptionDetails")
+        .is_none()
+        .then(|| r["result"]["value"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_mailbox_shows_a_received_email_rendered_in_a_sandboxed_frame() {
+    let demo = demo::start(DemoOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        hour_ms: 40,
+        knobs: Knobs::default(),
+    })
+    .await
+    .unwrap();
+    demo.mailbox
+        .wait_for(1, Duration::from_secs(30))
+        .await
+        .expect("the demo's first e-mail");
+
+    let mut browser = Browser::launch().await;
+    let mut tab = browser.tab(1100, 900, false).await;
+    tab.goto(&demo.receiver.mailbox_url()).await;
+    assert!(
+        tab.wait_for("document.querySelector('article iframe.mail')", 10)
+            .await,
+        "no message on the page"
+    );
+    let first = tab
+        .eval(
+            "JSON.stringify({subject: document.querySelector('article h2').textContent,
+              lang: document.querySelector('article').dataset.lang,
+              sandbox: document.querySelector('iframe.mail').getAttribute('sandbox'),
+              reachable: document.querySelector('iframe.mail').contentDocument !== null})",
+        )
+        .await;
+    let first: Value = serde_json::from_str(first.as_str().unwrap()).unwrap();
+    assert!(!first["subject"].as_str().unwrap().is_empty(), "{first}");
+    assert!(
+        ["pl", "en", "de"].contains(&first["lang"].as_str().unwrap()),
+        "{first}"
+    );
+    assert_eq!(first["sandbox"], "", "{first}");
+    assert_eq!(
+        first["reachable"], false,
+        "the frame has an opaque origin: {first}"
+    );
+
+    // The page reloads every few seconds; read a frame again if one goes away mid-read.
+    let mut rendered = None;
+    for _ in 0..20 {
+        for frame in srcdoc_frames(&mut tab).await {
+            let v = eval_in(
+                &mut tab,
+                &frame,
+                "JSON.stringify({text: document.body ? document.body.innerText : '',
+                  links: [...document.querySelectorAll('a[href*=\"/t/\"]')].length,
+                  scripts: document.scripts.length})",
+            )
+            .await;
+            if let Some(Value::String(s)) = v {
+                rendered = Some(serde_json::from_str::<Value>(&s).unwrap());
+                break;
+            }
+        }
+        if rendered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rendered = rendered.expect("no message frame could be read");
+    assert!(
+        rendered["text"].as_str().unwrap().contains("Demo Shop"),
+        "{rendered}"
+    );
+    assert!(
+        rendered["links"].as_u64().unwrap() >= 1,
+        "tracking link: {rendered}"
+    );
+    tab.screenshot("demo-mailbox").await;
+    drop(tab);
+    drop(browser);
+    demo.shutdown().await;
+}
