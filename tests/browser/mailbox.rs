@@ -1,50 +1,14 @@
 //! The demo's shopper mailbox in a browser: once the demo's gateway has sent its first
 //! e-mails, `/mailbox` shows them with each message's HTML rendered inside a sandboxed
-//! frame (the page itself cannot reach into it, and no script runs there).
+//! frame (an opaque origin: the page itself cannot reach into it).
 
 use std::time::Duration;
 
 use parcelgate::demo::{self, DemoOptions};
 use parcelgate::sandbox::Knobs;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::cdp::{Browser, Tab};
-
-/// Ids of the frames below the page whose URL is `about:srcdoc`.
-async fn srcdoc_frames(tab: &mut Tab<'_>) -> Vec<String> {
-    let tree = tab.call_pub("Page.getFrameTree", json!({})).await;
-    let mut out = Vec::new();
-    for c in tree["frameTree"]["childFrames"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        if c["frame"]["url"] == "about:srcdoc" {
-            out.push(c["frame"]["id"].as_str().unwrap().to_string());
-        }
-    }
-    out
-}
-
-/// Evaluates `expr` inside a frame (in an isolated world: the frame's own scripts are off).
-async fn eval_in(tab: &mut Tab<'_>, frame: &str, expr: &str) -> Option<Value> {
-    let world = tab
-        .call_pub(
-            "Page.createIsolatedWorld",
-            json!({"frameId": frame, "worldName": "mailbox-test"}),
-        )
-        .await;
-    let ctx = world["executionContextId"].as_i64()?;
-    let r = tab
-        .call_pub(
-            "Runtime.evaluate",
-            json!({"expression": expr, "contextId": ctx, "returnByValue": true}),
-        )
-        .await;
-    r.get("exceptionDetails")
-        .is_none()
-        .then(|| r["result"]["value"].clone())
-}
+use crate::cdp::Browser;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_mailbox_shows_a_received_email_rendered_in_a_sandboxed_frame() {
@@ -88,24 +52,17 @@ async fn the_mailbox_shows_a_received_email_rendered_in_a_sandboxed_frame() {
         "the frame has an opaque origin: {first}"
     );
 
-    // The page reloads every few seconds; read a frame again if one goes away mid-read.
+    // The page reloads every few seconds; read the frames again if they go away mid-read.
     let mut rendered = None;
     for _ in 0..20 {
-        for frame in srcdoc_frames(&mut tab).await {
-            let v = eval_in(
-                &mut tab,
-                &frame,
+        let seen = tab
+            .eval_in_child_frames(
                 "JSON.stringify({text: document.body ? document.body.innerText : '',
-                  links: [...document.querySelectorAll('a[href*=\"/t/\"]')].length,
-                  scripts: document.scripts.length})",
+                  links: [...document.querySelectorAll('a[href*=\"/t/\"]')].length})",
             )
             .await;
-            if let Some(Value::String(s)) = v {
-                rendered = Some(serde_json::from_str::<Value>(&s).unwrap());
-                break;
-            }
-        }
-        if rendered.is_some() {
+        if let Some(Value::String(s)) = seen.into_iter().next() {
+            rendered = Some(serde_json::from_str::<Value>(&s).unwrap());
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
