@@ -66,6 +66,11 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "some")]
     #[schema(value_type = Option<NotificationsPatch>)]
     pub notifications: Option<Option<NotificationsPatch>>,
+    /// Callbacks carry the shopper's contact (`customer_email`, `customer_phone`,
+    /// `customer_name`) while it is kept; `false` (the default) or `null`: they carry none.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<bool>)]
+    pub callbacks_include_contact: Option<Option<bool>>,
 }
 
 fn view(state: &AppState, id: String, name: String, settings: MerchantSettings) -> MerchantView {
@@ -172,6 +177,9 @@ pub async fn patch(
     }
     if let Some(v) = p.notifications {
         s.notifications = super::merchant_notify::apply(&s.notifications, v)?;
+    }
+    if let Some(v) = p.callbacks_include_contact {
+        s.callbacks_include_contact = v.unwrap_or(false);
     }
     state.store.update_merchant_settings(&m.id, &s).await?;
     state.auth_cache.invalidate_all();

@@ -1,18 +1,22 @@
 //! `parcelgate demo`: the whole product on a fresh machine. Starts the carrier sandbox, the
-//! gateway on a temporary SQLite database with every adapter pointed at the sandbox, and a
-//! callback receiver; creates a merchant, subscribes the receiver and the gateway's DHL push,
-//! registers about thirty shipments, then plays the journeys in accelerated time.
+//! gateway on a temporary SQLite database with every adapter pointed at the sandbox, a
+//! callback receiver, and a local SMTP sink the gateway's shopper e-mail goes to (shown as
+//! the shopper's mailbox on the receiver); creates a merchant, subscribes the receiver and
+//! the gateway's DHL push, registers about thirty shipments (shoppers in Polish, English and
+//! German), then plays the journeys in accelerated time.
 //!
 //! The gateway polls on its real schedule (hours), so the accelerated journeys reach it by
 //! push: InPost webhooks, DHL Unified Push, and DPD's feed, which the demo drains once per
 //! journey hour (the gateway's own feed worker drains it every minute).
 
 pub mod error;
+pub mod mailbox;
 pub mod receiver;
 pub mod setup;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use carriers::{CarrierId, Status};
@@ -20,6 +24,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::Running;
+use crate::notify::email::SmtpSink;
 use crate::sandbox::{demo_fleet, Credentials, Journey, Knobs, Sandbox, SandboxConfig};
 pub use error::DemoError;
 use receiver::Receiver;
@@ -61,6 +66,10 @@ pub struct DemoShipment {
     pub expected: (Status, &'static str),
     /// Public tracking page.
     pub tracking_url: String,
+    /// The shopper's language (`pl`, `en`, `de`).
+    pub language: &'static str,
+    /// The shopper's e-mail address (its messages reach the demo's mailbox).
+    pub customer_email: String,
 }
 
 /// A running demo.
@@ -69,8 +78,10 @@ pub struct Demo {
     pub gateway: Running,
     /// The carrier sandbox.
     pub sandbox: Sandbox,
-    /// The callback receiver.
+    /// The callback receiver (also serving the shopper's mailbox).
     pub receiver: Receiver,
+    /// The SMTP sink the gateway's shopper e-mails go to.
+    pub mailbox: Arc<SmtpSink>,
     /// The gateway API, with the merchant's key.
     pub api: Api,
     /// The merchant.
@@ -105,7 +116,12 @@ pub async fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
     let database_url = format!("sqlite://{}", db_dir.join("demo.db").display());
     let creds = Credentials::default();
     let shared = Shared::random();
-    let receiver = Receiver::start()
+    let mailbox = Arc::new(
+        SmtpSink::start()
+            .await
+            .map_err(|e| DemoError::Setup(format!("SMTP sink: {e}")))?,
+    );
+    let receiver = Receiver::start(mailbox.clone())
         .await
         .map_err(|e| DemoError::Setup(format!("callback receiver: {e}")))?;
     let sandbox = Sandbox::start(SandboxConfig {
@@ -119,8 +135,9 @@ pub async fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
     for p in &fleet {
         sandbox.add(p.clone());
     }
-    let config =
+    let mut config =
         setup::gateway_config(listen, &database_url, &sandbox.base_url(), &creds, &shared)?;
+    setup::send_email_to(&mut config, &mailbox.smtp_url());
     let gateway = crate::app::start(config)
         .await
         .map_err(|e| DemoError::Setup(format!("gateway: {e}")))?;
@@ -144,7 +161,10 @@ pub async fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
     let mut shipments = Vec::with_capacity(fleet.len());
     for (i, p) in fleet.iter().enumerate() {
         let (id, token) = setup::register(&api, i, p).await?;
+        let (language, customer_email) = setup::shopper(i);
         shipments.push(DemoShipment {
+            language,
+            customer_email,
             id,
             carrier: p.carrier,
             tracking_number: p.number.clone(),
@@ -164,6 +184,7 @@ pub async fn start(opts: DemoOptions) -> Result<Demo, DemoError> {
         gateway,
         sandbox,
         receiver,
+        mailbox,
         api,
         merchant_id,
         shipments,
@@ -241,11 +262,13 @@ impl Demo {
              API docs:           {base}/docs\n\
              Dashboard:          {base}/dashboard   (sign in with the API key)\n\
              Callbacks received: {recv}   (JSON: {recv_json})\n\
+             Shopper's mailbox:  {mailbox}   (the e-mails the shoppers got)\n\
              Carrier sandbox:    {sandbox}/sandbox\n\n\
              Tracking pages:\n",
             key = self.api.key,
             recv = self.receiver.page_url(),
             recv_json = self.receiver.url(),
+            mailbox = self.receiver.mailbox_url(),
             sandbox = self.sandbox.base_url(),
         );
         for s in &self.shipments {
@@ -280,9 +303,10 @@ impl Demo {
         };
         format!(
             "journey hour {hours:>5.1} · {arrived}/{} shipments at their final status · \
-             {verified} callbacks verified, {} rejected",
+             {verified} callbacks verified, {} rejected · {} e-mails in the mailbox",
             self.shipments.len(),
-            received.len() - verified
+            received.len() - verified,
+            self.mailbox.received()
         )
     }
 
@@ -294,6 +318,7 @@ impl Demo {
         self.gateway.shutdown().await;
         self.sandbox.shutdown().await;
         self.receiver.shutdown().await;
+        self.mailbox.stop();
         if let Err(e) = std::fs::remove_dir_all(&self.db_dir) {
             tracing::warn!(error = %e, dir = %self.db_dir.display(), "could not remove the demo database");
         }

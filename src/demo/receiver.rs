@@ -2,7 +2,8 @@
 //! `POST /callbacks` verifies each delivery's Standard Webhooks signature on its own (HMAC-
 //! SHA256 over `id.timestamp.body`, keyed with the base64 part of the `whsec_` secret, five
 //! minutes of timestamp tolerance) and keeps the result; `GET /callbacks` lists them as JSON
-//! and `GET /` as a page.
+//! and `GET /` as a page. The same server shows the shopper's mailbox (`/mailbox`, see
+//! [`super::mailbox`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -238,15 +239,16 @@ async fn page(State(inner): State<Arc<Inner>>) -> Response {
 }
 
 impl Receiver {
-    /// Starts on `127.0.0.1:0`.
-    pub async fn start() -> std::io::Result<Receiver> {
+    /// Starts on `127.0.0.1:0`, with the shopper's mailbox showing what `mailbox` received.
+    pub async fn start(mailbox: Arc<crate::notify::email::SmtpSink>) -> std::io::Result<Receiver> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let inner = Arc::new(Inner::default());
         let app = Router::new()
             .route("/callbacks", get(list).post(receive))
             .route("/", get(page))
-            .with_state(inner.clone());
+            .with_state(inner.clone())
+            .merge(super::mailbox::router(mailbox));
         let (stop, mut rx) = watch::channel(false);
         let task = tokio::spawn(async move {
             let shutdown = async move {
@@ -275,6 +277,11 @@ impl Receiver {
     /// The page listing deliveries.
     pub fn page_url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// The shopper's mailbox page (its JSON: the same with `.json`).
+    pub fn mailbox_url(&self) -> String {
+        format!("http://{}/mailbox", self.addr)
     }
 
     /// Sets the subscription's signing secret (`whsec_…`).

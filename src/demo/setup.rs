@@ -87,6 +87,27 @@ pub fn gateway_config(
     Ok(c)
 }
 
+/// Points the gateway's shopper e-mail at the demo's SMTP sink (`email.smtp_url`), with no
+/// quiet hours (a demo run in the evening would otherwise hold every message until 08:00).
+pub fn send_email_to(c: &mut Config, smtp_url: &str) {
+    c.email.smtp_url = Secret::new(smtp_url);
+    c.email.from = "Demo Shop <shop@demo.parcelgate.test>".to_string();
+    c.notifications.quiet_hours = String::new();
+    // About thirty shipments change at once in accelerated time.
+    c.notifications.per_merchant_per_second = 200;
+}
+
+/// The demo's shopper of fleet index `i`, in turn Polish, English and German (all parcels
+/// go to Poland): `(language, e-mail address)`.
+pub fn shopper(i: usize) -> (&'static str, String) {
+    let n = i + 1;
+    match i % 3 {
+        0 => ("pl", format!("anna.{n}@example.pl")),
+        1 => ("en", format!("emma.{n}@example.com")),
+        _ => ("de", format!("jonas.{n}@example.de")),
+    }
+}
+
 /// A small client for the gateway's API with the demo merchant's key.
 pub struct Api {
     /// `http://127.0.0.1:PORT`.
@@ -192,12 +213,13 @@ pub async fn subscribe_dhl_push(api: &Api, services: &[&str]) -> Result<(), Demo
 
 /// Registers one planned parcel; returns `(shipment id, public token)`.
 pub async fn register(api: &Api, i: usize, p: &Planned) -> Result<(String, String), DemoError> {
+    let (lang, email) = shopper(i);
     let mut body = json!({
         "tracking_number": p.number,
         "carrier": p.carrier.as_str(),
         "order_ref": format!("DEMO-{:04}", i + 1),
-        "language": "en",
-        "customer_email": format!("shopper{}@example.com", i + 1),
+        "language": lang,
+        "customer_email": email,
         "destination_country": "PL",
     });
     if p.carrier == CarrierId::Dhl {

@@ -13,6 +13,7 @@ use super::schedule::{parse_retry_after, Response};
 use super::signing::signature_header;
 use super::ssrf::{GuardedResolver, Policy};
 use crate::config::CallbacksConfig;
+use crate::domain::contact::Contact;
 use crate::store::{Delivery, Subscription};
 
 /// Most response-body bytes read (to keep the connection reusable); the rest is dropped.
@@ -67,11 +68,12 @@ impl Sender {
         &self.policy
     }
 
-    /// One attempt of `d` to `sub`.
-    pub async fn send(&self, d: &Delivery, sub: &Subscription) -> Sent {
+    /// One attempt of `d` to `sub`, with the shopper's `contact` added to the body when given
+    /// (the signature covers the body as sent).
+    pub async fn send(&self, d: &Delivery, sub: &Subscription, contact: Option<&Contact>) -> Sent {
         let at = Utc::now();
         let started = Instant::now();
-        let result = self.try_send(d, sub, at).await;
+        let result = self.try_send(d, sub, contact, at).await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let (response, error) = match result {
             Ok(resp) => {
@@ -102,13 +104,14 @@ impl Sender {
         &self,
         d: &Delivery,
         sub: &Subscription,
+        contact: Option<&Contact>,
         now: DateTime<Utc>,
     ) -> Result<Response, String> {
         let url = self
             .policy
             .check_url(&sub.url)
             .map_err(|e| format!("refused: {e}"))?;
-        let body = render(&d.payload, &self.public_url).map_err(|e| e.to_string())?;
+        let body = render(&d.payload, &self.public_url, contact).map_err(|e| e.to_string())?;
         let timestamp = now.timestamp();
         let signature = signature_header(
             &sub.signing_secrets(now),

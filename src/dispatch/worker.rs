@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch, Notify};
 use crate::config::CallbacksConfig;
 use crate::workers::step::{idle, Outcome};
 
+use super::contact::{for_delivery, OptIn, OptIns};
 use super::schedule::decide;
 use super::sealing::SealError;
 use super::sender::Sender;
@@ -158,13 +159,22 @@ impl Deliverer {
         let count = claimed.len();
         // Read fresh for every batch: a rotated secret or a new URL applies at once.
         let mut subs: HashMap<String, Option<Arc<Subscription>>> = HashMap::new();
+        let mut opt_ins = OptIns::default();
         for d in claimed {
             self.in_flight.add(&d.subscription_id);
             let sub = subscription(&self.state, &mut subs, &d.subscription_id).await;
-            let (sender, tx, schedule) =
-                (self.sender.clone(), self.tx.clone(), self.schedule.clone());
+            let opt_in = match &sub {
+                Some(s) => opt_ins.of(&self.state, &s.merchant_id).await,
+                None => Ok(false),
+            };
+            let (state, sender, tx, schedule) = (
+                self.state.clone(),
+                self.sender.clone(),
+                self.tx.clone(),
+                self.schedule.clone(),
+            );
             tokio::spawn(async move {
-                let record = attempt(&sender, d, sub, &schedule).await;
+                let record = attempt(&state, &sender, d, sub, opt_in, &schedule).await;
                 // The recorder outlives every sender clone; a send error means shutdown raced.
                 let _ = tx.send(record);
             });
@@ -218,31 +228,45 @@ async fn open_subscription<'a>(
     Ok(Some(sealer.open_subscription(sub)?))
 }
 
+/// A delivery that could not be sent now (nothing went out): tried again in 30 s.
+fn not_sent(d: Delivery, error: String) -> AttemptRecord {
+    AttemptRecord {
+        attempt: DeliveryAttempt {
+            delivery_id: d.id,
+            attempted_at: Utc::now(),
+            status_code: None,
+            latency_ms: 0,
+            error: Some(error),
+        },
+        subscription_id: d.subscription_id,
+        next: NextStep::RetryAt(Utc::now() + chrono::Duration::seconds(30)),
+        disable: None,
+    }
+}
+
 /// Sends one delivery and decides what follows.
 #[tracing::instrument(name = "delivery", skip_all,
     fields(delivery = %d.id, subscription = %d.subscription_id, shipment_id = %d.shipment_id))]
 async fn attempt(
+    state: &AppState,
     sender: &Sender,
     d: Delivery,
     sub: Option<Arc<Subscription>>,
+    opt_in: OptIn,
     schedule: &[u64],
 ) -> AttemptRecord {
     let Some(sub) = sub else {
         // Deleted (its deliveries went with it) or unreadable: record nothing useful.
-        return AttemptRecord {
-            attempt: DeliveryAttempt {
-                delivery_id: d.id,
-                attempted_at: Utc::now(),
-                status_code: None,
-                latency_ms: 0,
-                error: Some("subscription unavailable".into()),
-            },
-            subscription_id: d.subscription_id,
-            next: NextStep::RetryAt(Utc::now() + chrono::Duration::seconds(30)),
-            disable: None,
-        };
+        return not_sent(d, "subscription unavailable".into());
     };
-    let sent = sender.send(&d, &sub).await;
+    let contact = match for_delivery(state, opt_in, &d.shipment_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "callback waits: the contact it should carry is unreadable");
+            return not_sent(d, e);
+        }
+    };
+    let sent = sender.send(&d, &sub, contact.as_ref()).await;
     let unit: f64 = rand::thread_rng().gen();
     let decision = decide(
         sent.response,

@@ -64,6 +64,16 @@ pub struct ShipmentData {
     pub tracking_url: String,
     /// When the causing event happened (carrier time, UTC).
     pub occurred_at: Option<DateTime<Utc>>,
+    /// The shopper's e-mail: only for merchants with `callbacks_include_contact`, added at
+    /// send time (never stored with the payload) while the contact is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
+    /// The shopper's phone (E.164), as `customer_email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_phone: Option<String>,
+    /// The shopper's name, as `customer_email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
 }
 
 /// An event as sent in a callback.
@@ -146,6 +156,10 @@ pub fn build(event_type: &str, input: &PayloadInput<'_>, timestamp: DateTime<Utc
             latest_event: input.event.map(EventData::from),
             tracking_url: tracking_path(&s.public_token),
             occurred_at: input.occurred_at,
+            // Personal data stays out of the outbox: see `dispatch::payload::render`.
+            customer_email: None,
+            customer_phone: None,
+            customer_name: None,
         },
     };
     serde_json::to_string(&body).unwrap_or_default()

@@ -35,4 +35,7 @@ pub struct MerchantSettings {
     /// Shopper notifications: triggers on or off, quiet hours, From name, Reply-To, review
     /// link (`domain::notify_settings`).
     pub notifications: NotificationSettings,
+    /// Whether callbacks carry the shopper's contact (`customer_email`, `customer_phone`,
+    /// `customer_name`); off by default. Added at send time, never stored in the outbox.
+    pub callbacks_include_contact: bool,
 }

@@ -20,7 +20,7 @@ use crate::domain::merchant_rules::email_hash;
 use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_plan::{Message, MessageStatus};
 use crate::domain::notify_timing::still_true;
-use crate::domain::Shipment;
+use crate::notify::contact::open_contact;
 use crate::notify::email::Mailer;
 use crate::notify::shipment_context::{shop_name, ShipmentMessage};
 use crate::notify::sms::SmsSender;
@@ -190,7 +190,7 @@ async fn handle(
             now,
         ));
     };
-    let Some(contact) = open_contact(state, &shipment).await? else {
+    let Some(contact) = open_contact(state, &shipment.id).await? else {
         return Ok(done(
             m,
             MessageStatus::Failed,
@@ -313,20 +313,6 @@ pub fn class_of(t: Trigger) -> &'static str {
     } else {
         "transactional"
     }
-}
-
-/// The shipment's contact, opened (None when erased or never given).
-async fn open_contact(state: &AppState, s: &Shipment) -> Result<Option<Contact>, StoreError> {
-    let Some(sealed) = state.store.contact(&s.id).await? else {
-        return Ok(None);
-    };
-    let Ok(sealer) = &state.sealer else {
-        return Ok(None);
-    };
-    Ok(sealer
-        .open_bound(&sealed, &s.id)
-        .ok()
-        .and_then(|plain| serde_json::from_str(&plain).ok()))
 }
 
 /// Adds the contact to the merchant's suppression list after a hard bounce.

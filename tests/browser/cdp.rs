@@ -196,6 +196,42 @@ impl Tab<'_> {
         self.browser.call(Some(&s), method, params).await
     }
 
+    /// Evaluates `expr` in each out-of-process frame of this tab (a sandboxed frame has an
+    /// opaque origin, so Chromium runs it as its own `iframe` target); the JSON values of
+    /// those that answered.
+    pub async fn eval_in_child_frames(&mut self, expr: &str) -> Vec<Value> {
+        let targets = self.call("Target.getTargets", json!({})).await;
+        let mut out = Vec::new();
+        for t in targets["targetInfos"].as_array().into_iter().flatten() {
+            if t["type"] != "iframe" {
+                continue;
+            }
+            let a = self
+                .call(
+                    "Target.attachToTarget",
+                    json!({"targetId": t["targetId"], "flatten": true}),
+                )
+                .await;
+            let Some(sid) = a["sessionId"].as_str().map(str::to_string) else {
+                continue;
+            };
+            let r = self
+                .browser
+                .call(
+                    Some(&sid),
+                    "Runtime.evaluate",
+                    json!({"expression": expr, "returnByValue": true}),
+                )
+                .await;
+            if r.get("exceptionDetails").is_none() && !r["result"]["value"].is_null() {
+                out.push(r["result"]["value"].clone());
+            }
+            self.call("Target.detachFromTarget", json!({"sessionId": sid}))
+                .await;
+        }
+        out
+    }
+
     /// Sends any DevTools command to this tab.
     pub async fn call_pub(&mut self, method: &str, params: Value) -> Value {
         self.call(method, params).await

@@ -1,6 +1,6 @@
 //! Browser tests: headless Chromium loads the tracking page for shipments in each state and
-//! language, an embed from an allowed and a refused origin, and the dashboard; screenshots go
-//! to `test-artifacts/`.
+//! language, an embed from an allowed and a refused origin, the dashboard, and the demo's
+//! shopper mailbox; screenshots go to `test-artifacts/`.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,6 +9,7 @@
 )]
 
 mod cdp;
+mod mailbox;
 // Shared with the gateway tests; this binary uses only part of it.
 #[allow(dead_code)]
 #[path = "../gateway/common/mod.rs"]

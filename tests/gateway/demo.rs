@@ -1,7 +1,8 @@
 //! The demo machinery end to end, in accelerated time: the sandbox plays every scripted
 //! journey, the gateway follows it through the real adapters (InPost webhooks and tracking,
 //! DHL Unified Push and tracking, DPD InfoServices waybill lookups and feed), every shipment
-//! ends at its expected status, and signed callbacks reach the receiver and verify. Also: the
+//! ends at its expected status, signed callbacks reach the receiver and verify, and each
+//! shopper's e-mails reach the demo's mailbox in the shopper's language. Also: the
 //! sandbox's fault knobs as the real adapters see them.
 
 use std::time::{Duration, Instant};
@@ -138,8 +139,75 @@ async fn every_scripted_journey_reaches_its_final_status_with_signed_callbacks()
         );
     }
 
-    // The pages the demo prints answer.
+    // The shoppers' e-mails reached the mailbox, each in its shopper's language, and the
+    // page shows them rendered in sandboxed frames.
     let http = reqwest::Client::new();
+    let mailbox_json = format!("{}.json", demo.receiver.mailbox_url());
+    let mut mails = Vec::new();
+    for _ in 0..40 {
+        let v: serde_json::Value = http
+            .get(&mailbox_json)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        mails = v["messages"].as_array().cloned().unwrap_or_default();
+        let langs: std::collections::HashSet<_> = mails
+            .iter()
+            .filter_map(|m| m["language"].as_str())
+            .collect();
+        if mails.len() >= demo.shipments.len() && langs.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        mails.len() >= demo.shipments.len(),
+        "{} e-mails",
+        mails.len()
+    );
+    for m in &mails {
+        let to = m["to"][0].as_str().unwrap();
+        let s = demo
+            .shipments
+            .iter()
+            .find(|s| s.customer_email == to)
+            .unwrap_or_else(|| panic!("an e-mail to a stranger: {m}"));
+        assert_eq!(m["language"], s.language, "{m}");
+        assert!(!m["subject"].as_str().unwrap().is_empty(), "{m}");
+    }
+    for lang in ["pl", "en", "de"] {
+        assert!(
+            mails.iter().any(|m| m["language"] == lang),
+            "none in {lang}"
+        );
+    }
+    let seqs: Vec<u64> = mails.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seqs:?}"
+    );
+    let page = http.get(demo.receiver.mailbox_url()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<iframe class=\"mail\" sandbox=\"\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<a href=\"http://127.0.0.1"),
+        "mail HTML escaped into srcdoc"
+    );
+    assert!(demo.summary().contains(&demo.receiver.mailbox_url()));
+
+    // The pages the demo prints answer.
     let page = http
         .get(&demo.shipments[0].tracking_url)
         .send()

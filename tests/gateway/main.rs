@@ -24,6 +24,7 @@ mod eta_predict;
 mod harness;
 mod ingest;
 mod inpost_flow;
+mod notify_callbacks;
 mod notify_email;
 mod notify_merchant;
 mod notify_merchant_rate;

@@ -11,6 +11,7 @@ mod pool;
 pub mod settings;
 pub mod sink;
 pub mod transport;
+pub mod warnings;
 
 pub use compose::{compose, stable_message_id, ComposeError, OutgoingEmail};
 pub use dkim::{DkimAlgorithm, DkimError, DkimSigner};
@@ -20,6 +21,7 @@ pub use settings::{
 };
 pub use sink::{ReceivedEmail, Rejection, SinkOptions, SinkTimeout, SmtpSink, Stage};
 pub use transport::{Delivered, Mailer, SendFailure};
+pub use warnings::{rfc8058_warnings, Rfc8058Warning};
 
 /// A display name and an address (`Shop <noreply@shop.example>`).
 pub use lettre::message::Mailbox;
