@@ -232,15 +232,32 @@ fn refused(channel: Channel, source: &str) -> TemplateError {
 #[test]
 fn validation_points_at_the_line() {
     let e = refused(Channel::Sms, "Hello\n{{ tracking_url }\n");
-    assert!(matches!(e, TemplateError::Syntax { line: 2, .. }), "{e:?}");
-    assert!(e.to_string().starts_with("line 2: syntax error"), "{e}");
+    // The stray `}` is the 17th character of line 2.
+    assert!(
+        matches!(
+            e,
+            TemplateError::Syntax {
+                line: 2,
+                column: Some(17),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().starts_with("line 2, column 17: syntax error"),
+        "{e}"
+    );
+    assert!(e.message().starts_with("syntax error"), "{e}");
 
-    let e = refused(Channel::Sms, "Hello\n\n{{ tracking_ulr }}\n");
-    assert_eq!(e.line(), Some(3), "{e:?}");
+    // Columns count characters: the Polish letters before the mistake take two bytes each.
+    let e = refused(Channel::Sms, "Hello\n\nZażółć {{ tracking_ulr }}\n");
+    assert_eq!((e.line(), e.column()), (Some(3), Some(11)), "{e:?}");
     assert!(e.to_string().contains("undefined"), "{e}");
 
     let e = refused(Channel::Sms, "{{ shop_name }}\n{{ shop_name|wordcount }}");
     assert_eq!(e.line(), Some(2), "{e:?}");
+    assert!(e.column().is_some(), "{e:?}");
     assert!(e.to_string().contains("unknown filter"), "{e}");
 }
 
@@ -322,30 +339,46 @@ fn huge_output_stops_at_the_cap() {
 
 #[test]
 fn constructs_that_build_unbounded_values_are_refused_with_their_line() {
+    // (source, line, column of the operator, name or tag at fault, what the message names)
     let cases = [
-        ("{% set s = shop_name %}\n{% set s = s ~ s %}", 2, "`~`"),
-        ("{{ 'x' * 100000000 }}", 1, "`*`"),
-        ("a\nb\n{{ shop_name + shop_name }}", 3, "`+`"),
+        ("{% set s = shop_name %}\n{% set s = s ~ s %}", 2, 14, "`~`"),
+        ("{{ 'x' * 100000000 }}", 1, 8, "`*`"),
+        ("a\nb\n{{ shop_name + shop_name }}", 3, 14, "`+`"),
+        // A string of two-byte letters before the operator: still counted in characters.
+        ("{{ 'ąę' ~ tracking_url }}", 1, 9, "`~`"),
         (
             "{% macro d(n) %}{{ d(n) }}{% endmacro %}{{ d(1) }}",
             1,
+            1,
             "macros",
         ),
-        ("{% filter upper %}x{% endfilter %}", 1, "filter blocks"),
-        ("{% set x %}\nbig\n{% endset %}", 1, "block assignments"),
-        ("\n{% set ns = namespace(s='') %}", 2, "`namespace`"),
-        ("{% block a %}x{% endblock %}\n{{ self.a() }}", 2, "`self`"),
-        ("{% include 'other' %}", 1, "includes"),
+        (
+            "x {% filter upper %}x{% endfilter %}",
+            1,
+            3,
+            "filter blocks",
+        ),
+        ("{% set x %}\nbig\n{% endset %}", 1, 1, "block assignments"),
+        ("\n{% set ns = namespace(s='') %}", 2, 13, "`namespace`"),
+        (
+            "{% block a %}x{% endblock %}\n{{ self.a() }}",
+            2,
+            4,
+            "`self`",
+        ),
+        ("{% include 'other' %}", 1, 1, "includes"),
         (
             "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}",
             1,
+            17,
             "`recursive`",
         ),
     ];
-    for (source, line, what) in cases {
+    for (source, line, column, what) in cases {
         let e = refused(Channel::Sms, source);
         assert!(
-            matches!(e, TemplateError::NotAllowed { line: l, .. } if l == line),
+            matches!(e, TemplateError::NotAllowed { line: l, column: Some(c), .. }
+                if l == line && c == column),
             "{source}: {e:?}"
         );
         assert!(e.to_string().contains(what), "{source}: {e}");
@@ -369,7 +402,7 @@ fn the_engine_itself_stops_deep_recursion() {
         .template_from_str("{% macro d(n) %}{{ d(n - 1) }}{% endmacro %}{{ d(1000) }}")
         .unwrap();
     let e = t.render(()).unwrap_err();
-    let mapped = sandbox::engine_error(&e, false, &limits);
+    let mapped = sandbox::engine_error(&e, false, &limits, t.source());
     assert!(
         matches!(mapped, TemplateError::TooDeep { limit: 64, .. }),
         "{mapped:?}"
@@ -413,6 +446,7 @@ fn errors_point_at_lines_through_the_error_api() {
     assert_eq!(
         TemplateError::NotAllowed {
             line: 4,
+            column: Some(2),
             message: "x".into()
         }
         .line(),
