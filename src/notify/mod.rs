@@ -3,6 +3,7 @@
 //! rendered from. What to send when is planned with the status change, in the outbox.
 
 pub mod email;
+pub mod prepare;
 pub mod shipment_context;
 pub mod sms;
 pub mod templates;

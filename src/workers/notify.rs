@@ -4,6 +4,7 @@
 //! retried (1 min, 5 min, 30 min, 2 h, then dead); a mailbox unknown or an invalid number
 //! suppresses the contact; any other rejection fails the message without suppressing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,19 +12,19 @@ use tokio::sync::watch;
 
 use super::step::{idle, Outcome};
 use crate::domain::contact::Contact;
-use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::email_hash;
-use crate::domain::notification::{Channel, Trigger};
+use crate::domain::notification::Channel;
 use crate::domain::notify_plan::{Message, MessageStatus};
 use crate::domain::notify_timing::still_true;
 use crate::domain::quiet_hours::{zone_of, QuietHours};
-use crate::domain::Shipment;
 use crate::notify::email::compose::stable_message_id;
 use crate::notify::email::{Mailbox, Mailer, MessageClass, OutgoingEmail, SendFailure};
-use crate::notify::shipment_context::{shop_name, ShipmentMessage};
+use crate::notify::prepare::{
+    address, class_of, message_lang, open_contact, prepare, unsubscribe_url,
+};
+use crate::notify::shipment_context::shop_name;
 use crate::notify::sms::{SmsFailure, SmsSender};
 use crate::notify::templates::Templates;
-use crate::notify::unsubscribe;
 use crate::state::AppState;
 use crate::store::notify::{MessageOutcome, Suppression};
 use crate::store::StoreError;
@@ -41,8 +42,8 @@ pub struct Senders {
     pub mailer: Option<Mailer>,
     /// The SMS provider.
     pub sms: Option<SmsSender>,
-    /// The templates.
-    pub templates: Templates,
+    /// The templates (the state's, shared with the API).
+    pub templates: Arc<Templates>,
 }
 
 impl Senders {
@@ -61,7 +62,7 @@ impl Senders {
         Senders {
             mailer,
             sms: SmsSender::from_config(&state.config.sms),
-            templates: Templates::new(),
+            templates: state.templates.clone(),
         }
     }
 }
@@ -178,10 +179,7 @@ async fn handle(
             now,
         ));
     };
-    let Some(to) = (match m.channel {
-        Channel::Email => contact.email.clone(),
-        Channel::Sms => contact.phone.clone(),
-    }) else {
+    let Some(to) = address(&contact, m.channel).map(str::to_string) else {
         return Ok(done(
             m,
             MessageStatus::Failed,
@@ -222,33 +220,19 @@ async fn handle(
     if let Err(why) = still_true(m.trigger, &shipment, now) {
         return Ok(done(m, MessageStatus::Cancelled, why, now));
     }
-    let merchant = state.store.merchant(&shipment.merchant_id).await?;
-    let shop = shop_name(merchant.as_ref());
-    let events = state.store.events(&shipment.id).await?;
-    let lang = shipment
-        .language
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Pl);
-    let unsubscribe = unsubscribe::url(
-        &state.config.public_url,
-        &unsubscribe::key(state.config.sealing_key()),
-        &m.merchant_id,
-        &hash,
-        class,
-    );
-    let ctx = ShipmentMessage {
-        shipment: &shipment,
-        events: &events,
-        merchant: merchant.as_ref(),
-        customer_name: contact.name.clone(),
+    let lang = message_lang(&shipment);
+    let unsubscribe = unsubscribe_url(state, &m.merchant_id, &hash, m.trigger);
+    let prepared = prepare(
+        state,
+        &shipment,
         lang,
-        tracking_url: state.tracking_url(&shipment.public_token),
-        unsubscribe_url: Some(unsubscribe.clone()),
-    }
-    .context();
+        contact.name.clone(),
+        Some(unsubscribe.clone()),
+    )
+    .await?;
+    let (shop, ctx) = (shop_name(prepared.merchant.as_ref()), prepared.context);
     let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
-    let own = state.store.template(&m.merchant_id, key).await?;
+    let own = state.store.template(&m.merchant_id, key).await?.map(|t| t.source);
     let rendered = match senders
         .templates
         .render(m.trigger, m.channel, lang, own.as_deref(), &ctx)
@@ -343,29 +327,6 @@ async fn handle(
             }
         }
     })
-}
-
-/// Transactional and marketing messages are suppressed separately.
-pub fn class_of(t: Trigger) -> &'static str {
-    if t.is_marketing() {
-        "marketing"
-    } else {
-        "transactional"
-    }
-}
-
-/// The shipment's contact, opened (None when erased or never given).
-async fn open_contact(state: &AppState, s: &Shipment) -> Result<Option<Contact>, StoreError> {
-    let Some(sealed) = state.store.contact(&s.id).await? else {
-        return Ok(None);
-    };
-    let Ok(sealer) = &state.sealer else {
-        return Ok(None);
-    };
-    Ok(sealer
-        .open_bound(&sealed, &s.id)
-        .ok()
-        .and_then(|plain| serde_json::from_str(&plain).ok()))
 }
 
 /// Adds the contact to the merchant's suppression list after a hard bounce.
