@@ -37,7 +37,10 @@ pub fn address(contact: &Contact, channel: Channel) -> Option<&str> {
 
 /// The language of a shipment's messages: its own, Polish when it has none we speak.
 pub fn message_lang(s: &Shipment) -> Lang {
-    s.language.as_deref().and_then(Lang::parse).unwrap_or(Lang::Pl)
+    s.language
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::Pl)
 }
 
 /// Transactional and marketing messages are suppressed and unsubscribed separately.

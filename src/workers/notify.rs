@@ -232,7 +232,11 @@ async fn handle(
     .await?;
     let (shop, ctx) = (shop_name(prepared.merchant.as_ref()), prepared.context);
     let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
-    let own = state.store.template(&m.merchant_id, key).await?.map(|t| t.source);
+    let own = state
+        .store
+        .template(&m.merchant_id, key)
+        .await?
+        .map(|t| t.source);
     let rendered = match senders
         .templates
         .render(m.trigger, m.channel, lang, own.as_deref(), &ctx)
