@@ -26,6 +26,7 @@ mod ingest;
 mod inpost_flow;
 mod notify_email;
 mod notify_store;
+mod notify_templates;
 mod notify_timed;
 mod pages;
 mod pages_dashboard;
