@@ -360,3 +360,7 @@ pub fn validate(trigger: Trigger, channel: Channel, source: &str) -> Result<(), 
 #[cfg(test)]
 #[path = "templates_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "refusal_tests.rs"]
+mod refusal_tests;
