@@ -155,5 +155,6 @@ async fn problem_everywhere(req: Request, next: Next) -> Response {
         detail: detail.to_string(),
         field: None,
         retry_after: None,
+        errors: None,
     })
 }

@@ -26,6 +26,31 @@ pub struct Problem {
     /// Seconds to wait before retrying (429).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// What is wrong, item by item, with where in the field's text (a refused template).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemItem>>,
+}
+
+/// One thing wrong with a request field, and where in its text.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemItem {
+    /// The request field (`source`).
+    pub field: String,
+    /// What is wrong, without the position.
+    pub message: String,
+    /// Where in the field's text, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<TextAt>,
+}
+
+/// A place in a text field: 1-based line and, when known, 1-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TextAt {
+    /// Line.
+    pub line: usize,
+    /// Column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 /// Errors the HTTP layer returns; each maps to one problem type.
@@ -38,6 +63,19 @@ pub enum ApiError {
         field: String,
         /// What is wrong with it.
         message: String,
+    },
+    /// A template in a request field was refused (does not parse, uses a refused construct,
+    /// or fails to render for the sample shipment); the detail starts with the position.
+    #[error("{field}: {detail}")]
+    Template {
+        /// The field (`source`).
+        field: String,
+        /// The whole message, position first (`line 2, column 7: …`).
+        detail: String,
+        /// The message without the position.
+        message: String,
+        /// Where, when known.
+        at: Option<TextAt>,
     },
     /// The body is not JSON of the expected shape.
     #[error("malformed request: {0}")]
@@ -96,6 +134,11 @@ impl ApiError {
                 "validation",
                 "Invalid request field",
             ),
+            Template { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "template-invalid",
+                "Template refused",
+            ),
             Malformed(_) => (
                 StatusCode::BAD_REQUEST,
                 "malformed-request",
@@ -148,11 +191,23 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.to_string(),
             field: match self {
-                ApiError::Validation { field, .. } => Some(field.clone()),
+                ApiError::Validation { field, .. } | ApiError::Template { field, .. } => {
+                    Some(field.clone())
+                }
                 _ => None,
             },
             retry_after: match self {
                 ApiError::RateLimited { retry_after } => Some(*retry_after),
+                _ => None,
+            },
+            errors: match self {
+                ApiError::Template {
+                    field, message, at, ..
+                } => Some(vec![ProblemItem {
+                    field: field.clone(),
+                    message: message.clone(),
+                    at: *at,
+                }]),
                 _ => None,
             },
         }

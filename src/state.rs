@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::dispatch::sealing::{SealError, SecretSealer};
 use crate::inbound::ingest::Ingest;
 use crate::metrics::Metrics;
+use crate::notify::templates::Templates;
 use crate::store::{Merchant, Store};
 use crate::workers::ratelimit::RateLimiter;
 
@@ -57,6 +58,9 @@ pub struct SharedState {
     /// Seals subscription signing secrets before they are stored, opens them to sign;
     /// `Err` when the configured key is unusable (then nothing is sealed or signed).
     pub sealer: Result<SecretSealer, SealError>,
+    /// The notification templates, compiled once (the sender renders with them, the API
+    /// validates and previews with them).
+    pub templates: Arc<Templates>,
 }
 
 impl AppState {
@@ -95,6 +99,7 @@ impl AppState {
             wake_inbox: Arc::new(Notify::new()),
             ingest: Ingest::spawn(store),
             sealer,
+            templates: Arc::new(Templates::new()),
         }))
     }
 

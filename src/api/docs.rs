@@ -42,6 +42,7 @@ pub fn extra_docs() -> Vec<utoipa::openapi::OpenApi> {
         <super::analytics::AnalyticsDoc as utoipa::OpenApi>::openapi(),
         <super::merchant::MerchantDoc as utoipa::OpenApi>::openapi(),
         <super::subscriptions::SubscriptionsDoc as utoipa::OpenApi>::openapi(),
+        <super::templates::TemplatesDoc as utoipa::OpenApi>::openapi(),
     ]
 }
 

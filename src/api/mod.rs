@@ -10,12 +10,14 @@ pub mod docs;
 pub mod extract;
 pub mod merchant;
 pub mod merchant_notify;
+pub mod preview;
 pub mod shipments;
 pub mod subscriptions;
 pub mod system;
+pub mod templates;
 pub mod view;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use subscriptions as subs;
 
@@ -40,6 +42,14 @@ pub fn router() -> Router<AppState> {
             post(contact::resend),
         )
         .route("/v1/suppressions", get(contact::suppressions))
+        .route("/v1/notification-templates", get(templates::list))
+        .route(
+            "/v1/notification-templates/{trigger}/{channel}/{lang}",
+            put(templates::put)
+                .get(templates::get)
+                .delete(templates::delete),
+        )
+        .route("/v1/notifications/preview", post(preview::preview))
         .route("/v1/suppressions/{contact}", delete(contact::unsuppress))
         .route(
             "/v1/shipments/{id}/notifications",

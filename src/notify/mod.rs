@@ -4,6 +4,7 @@
 
 pub mod contact;
 pub mod email;
+pub mod prepare;
 pub mod shipment_context;
 pub mod sms;
 pub mod templates;

@@ -25,6 +25,29 @@ pub struct Suppression {
     pub created_at: DateTime<Utc>,
 }
 
+/// A merchant's own template, by its key.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TemplateInfo {
+    /// The trigger (`shipped`, …).
+    pub trigger: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// `pl`, `en` or `de`.
+    pub lang: String,
+    /// When it was last saved.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A merchant's own template with its source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTemplate {
+    /// Its key and when it was saved.
+    pub info: TemplateInfo,
+    /// The template source.
+    pub source: String,
+}
+
 /// How one send attempt ended, as the worker records it.
 #[derive(Debug, Clone)]
 pub struct MessageOutcome {
@@ -105,5 +128,13 @@ pub trait NotifyStore: Send + Sync {
         &self,
         merchant_id: &MerchantId,
         key: (&str, &str, &str),
-    ) -> StoreResult<Option<String>>;
+    ) -> StoreResult<Option<StoredTemplate>>;
+    /// Drops a merchant's own template (the built-in applies again); false when there was none.
+    async fn delete_template(
+        &self,
+        merchant_id: &MerchantId,
+        key: (&str, &str, &str),
+    ) -> StoreResult<bool>;
+    /// A merchant's own templates, without their sources, by trigger, channel and language.
+    async fn templates(&self, merchant_id: &MerchantId) -> StoreResult<Vec<TemplateInfo>>;
 }

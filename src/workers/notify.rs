@@ -6,6 +6,7 @@
 //! dead); a mailbox unknown or an invalid number suppresses the contact; any other rejection
 //! fails the message without suppressing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -14,18 +15,18 @@ use tokio::sync::watch;
 use super::notify_gate::{settings_gate, Gate, SendRate};
 use super::notify_send::{send, Ready};
 use super::step::{idle, Outcome};
-use crate::domain::contact::{mask_email, mask_phone, Contact};
-use crate::domain::i18n::Lang;
+use crate::domain::contact::Contact;
 use crate::domain::merchant_rules::email_hash;
-use crate::domain::notification::{Channel, Trigger};
+use crate::domain::notification::Channel;
 use crate::domain::notify_plan::{Message, MessageStatus};
 use crate::domain::notify_timing::still_true;
-use crate::notify::contact::open_contact;
 use crate::notify::email::Mailer;
-use crate::notify::shipment_context::{shop_name, ShipmentMessage};
+use crate::notify::prepare::{
+    address, class_of, message_lang, open_contact, prepare, unsubscribe_url,
+};
+use crate::notify::shipment_context::shop_name;
 use crate::notify::sms::SmsSender;
 use crate::notify::templates::Templates;
-use crate::notify::unsubscribe;
 use crate::state::AppState;
 use crate::store::notify::{MessageOutcome, Suppression};
 use crate::store::StoreError;
@@ -43,8 +44,8 @@ pub struct Senders {
     pub mailer: Option<Mailer>,
     /// The SMS provider.
     pub sms: Option<SmsSender>,
-    /// The templates.
-    pub templates: Templates,
+    /// The templates (the state's, shared with the API).
+    pub templates: Arc<Templates>,
     /// Each merchant's send rate (`notifications.per_merchant_per_second`), this process.
     pub rate: SendRate,
 }
@@ -65,7 +66,7 @@ impl Senders {
         Senders {
             mailer,
             sms: SmsSender::from_config(&state.config.sms),
-            templates: Templates::new(),
+            templates: state.templates.clone(),
             rate: SendRate::new(state.config.notifications.per_merchant_per_second),
         }
     }
@@ -198,10 +199,7 @@ async fn handle(
             now,
         ));
     };
-    let Some(to) = (match m.channel {
-        Channel::Email => contact.email.clone(),
-        Channel::Sms => contact.phone.clone(),
-    }) else {
+    let Some(to) = address(&contact, m.channel).map(str::to_string) else {
         return Ok(done(
             m,
             MessageStatus::Failed,
@@ -245,38 +243,23 @@ async fn handle(
     if let Gate::Wait { until, why } = senders.rate.take(&m.merchant_id, now) {
         return Ok(wait(m, until, why));
     }
-    let shop = shop_name(merchant.as_ref());
-    let events = state.store.events(&shipment.id).await?;
-    let lang = shipment
-        .language
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Pl);
-    let unsubscribe = unsubscribe::url(
-        &state.config.public_url,
-        &unsubscribe::key(state.config.sealing_key()),
-        &unsubscribe::Unsubscribe {
-            merchant_id: m.merchant_id.clone(),
-            contact_hash: hash.clone(),
-            class: class.to_string(),
-            masked: match m.channel {
-                Channel::Email => mask_email(&to),
-                Channel::Sms => mask_phone(&to),
-            },
-        },
-    );
-    let ctx = ShipmentMessage {
-        shipment: &shipment,
-        events: &events,
-        merchant: merchant.as_ref(),
-        customer_name: contact.name.clone(),
+    let lang = message_lang(&shipment);
+    let unsubscribe = unsubscribe_url(state, &m.merchant_id, &to, m.channel, m.trigger);
+    let prepared = prepare(
+        state,
+        &shipment,
         lang,
-        tracking_url: state.tracking_url(&shipment.public_token),
-        unsubscribe_url: Some(unsubscribe.clone()),
-    }
-    .context();
+        contact.name.clone(),
+        Some(unsubscribe.clone()),
+    )
+    .await?;
+    let (shop, ctx) = (shop_name(prepared.merchant.as_ref()), prepared.context);
     let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
-    let own = state.store.template(&m.merchant_id, key).await?;
+    let own = state
+        .store
+        .template(&m.merchant_id, key)
+        .await?
+        .map(|t| t.source);
     let rendered = match senders
         .templates
         .render(m.trigger, m.channel, lang, own.as_deref(), &ctx)
@@ -304,15 +287,6 @@ async fn handle(
         lang,
     };
     send(state, senders, ready, now).await
-}
-
-/// Transactional and marketing messages are suppressed separately.
-pub fn class_of(t: Trigger) -> &'static str {
-    if t.is_marketing() {
-        "marketing"
-    } else {
-        "transactional"
-    }
 }
 
 /// Adds the contact to the merchant's suppression list after a hard bounce.

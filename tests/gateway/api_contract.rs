@@ -316,10 +316,18 @@ async fn openapi_covers_every_route_and_docs_render() {
         "/healthz",
         "/readyz",
         "/metrics",
+        "/v1/notification-templates",
+        "/v1/notification-templates/{trigger}/{channel}/{lang}",
+        "/v1/notifications/preview",
     ] {
         assert!(paths.contains_key(p), "{p} missing from openapi.json");
     }
     assert!(paths["/v1/shipments/{id}"]["delete"].is_object());
+    let one = &paths["/v1/notification-templates/{trigger}/{channel}/{lang}"];
+    assert!(
+        ["put", "get", "delete"].iter().all(|m| one[m].is_object()),
+        "{one}"
+    );
     let html = app
         .http
         .get(format!("{}/docs", app.base))

@@ -29,6 +29,7 @@ mod notify_email;
 mod notify_merchant;
 mod notify_merchant_rate;
 mod notify_store;
+mod notify_templates;
 mod notify_timed;
 mod pages;
 mod pages_dashboard;

@@ -335,3 +335,55 @@ async fn the_merchants_switches_count_in_the_planning_transaction() {
         );
     }
 }
+
+#[tokio::test]
+async fn templates_are_kept_listed_and_deleted_per_merchant() {
+    for s in stores().await {
+        let n = s.name;
+        let a = s.create_merchant("A", at(0)).await.expect("merchant");
+        let b = s.create_merchant("B", at(0)).await.expect("merchant");
+        let key = ("shipped", "sms", "pl");
+        s.put_template(&a.id, key, "one", at(1)).await.expect("put");
+        s.put_template(&a.id, key, "two", at(2))
+            .await
+            .expect("replace");
+        s.put_template(&a.id, ("delivered", "email", "de"), "x", at(3))
+            .await
+            .expect("put");
+        let got = s.template(&a.id, key).await.expect("read").expect("[{n}]");
+        assert_eq!(
+            (got.source.as_str(), got.info.updated_at),
+            ("two", at(2)),
+            "[{n}]"
+        );
+        assert_eq!(got.info.trigger, "shipped", "[{n}]");
+        assert!(
+            s.template(&b.id, key).await.expect("read").is_none(),
+            "[{n}]"
+        );
+        assert!(s.templates(&b.id).await.expect("list").is_empty(), "[{n}]");
+        assert!(
+            !s.delete_template(&b.id, key).await.expect("delete"),
+            "[{n}]"
+        );
+        let listed = s.templates(&a.id).await.expect("list");
+        let keys: Vec<_> = listed
+            .iter()
+            .map(|t| (t.trigger.as_str(), t.channel.as_str(), t.lang.as_str()))
+            .collect();
+        assert_eq!(keys, vec![("delivered", "email", "de"), key], "[{n}]");
+        assert!(
+            s.delete_template(&a.id, key).await.expect("delete"),
+            "[{n}]"
+        );
+        assert!(
+            !s.delete_template(&a.id, key).await.expect("again"),
+            "[{n}]"
+        );
+        assert!(
+            s.template(&a.id, key).await.expect("read").is_none(),
+            "[{n}]"
+        );
+        assert_eq!(s.templates(&a.id).await.expect("list").len(), 1, "[{n}]");
+    }
+}

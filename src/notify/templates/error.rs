@@ -5,18 +5,22 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     /// The source does not parse.
-    #[error("line {line}: {message}")]
+    #[error("{}{message}", at_prefix(Some(*.line), *.column))]
     Syntax {
         /// 1-based line.
         line: usize,
+        /// 1-based column, when the parser said where on the line.
+        column: Option<usize>,
         /// What the parser said.
         message: String,
     },
     /// A construct notification templates do without (see [`sandbox`]).
-    #[error("line {line}: {message}")]
+    #[error("{}{message}", at_prefix(Some(*.line), *.column))]
     NotAllowed {
         /// 1-based line.
         line: usize,
+        /// 1-based column of the tag or operator at fault.
+        column: Option<usize>,
         /// What is not allowed and what to write instead.
         message: String,
     },
@@ -24,26 +28,32 @@ pub enum TemplateError {
     #[error("an e-mail template needs {{% block {0} %}}…{{% endblock %}}")]
     MissingBlock(&'static str),
     /// Rendering failed (unknown variable, filter or test; a bad operation).
-    #[error("{}{message}", line_prefix(*.line))]
+    #[error("{}{message}", at_prefix(*.line, *.column))]
     Render {
         /// 1-based line, when known.
         line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
         /// What went wrong.
         message: String,
     },
     /// The render took more steps than allowed: a loop too many.
-    #[error("{}the template needs more than {limit} steps; is a loop running away?", line_prefix(*.line))]
+    #[error("{}the template needs more than {limit} steps; is a loop running away?", at_prefix(*.line, *.column))]
     OutOfFuel {
         /// Where it ran out, when known.
         line: Option<usize>,
+        /// The column there, when known.
+        column: Option<usize>,
         /// The step budget.
         limit: u64,
     },
     /// Nested deeper than allowed.
-    #[error("{}the template is nested too deeply (limit {limit})", line_prefix(*.line))]
+    #[error("{}the template is nested too deeply (limit {limit})", at_prefix(*.line, *.column))]
     TooDeep {
         /// Where, when known.
         line: Option<usize>,
+        /// The column there, when known.
+        column: Option<usize>,
         /// The configured depth.
         limit: usize,
     },
@@ -64,8 +74,13 @@ pub enum TemplateError {
     Unfit(String),
 }
 
-fn line_prefix(line: Option<usize>) -> String {
-    line.map(|l| format!("line {l}: ")).unwrap_or_default()
+/// `line 3, column 7: `, `line 3: ` or nothing.
+fn at_prefix(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+        (Some(l), None) => format!("line {l}: "),
+        _ => String::new(),
+    }
 }
 
 impl TemplateError {
@@ -80,5 +95,26 @@ impl TemplateError {
             | TemplateError::TooDeep { line, .. } => *line,
             _ => None,
         }
+    }
+
+    /// The 1-based column on [`line`](Self::line), when known.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            TemplateError::Syntax { column, .. }
+            | TemplateError::NotAllowed { column, .. }
+            | TemplateError::Render { column, .. }
+            | TemplateError::OutOfFuel { column, .. }
+            | TemplateError::TooDeep { column, .. } => *column,
+            _ => None,
+        }
+    }
+
+    /// The message without the position prefix (for clients that show the position apart).
+    pub fn message(&self) -> String {
+        let full = self.to_string();
+        let prefix = at_prefix(self.line(), self.column());
+        full.strip_prefix(&prefix)
+            .map(str::to_string)
+            .unwrap_or(full)
     }
 }

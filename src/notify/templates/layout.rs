@@ -112,7 +112,7 @@ pub fn wrap(
         .filter(|l| l.starts_with("data:image/") || l.starts_with("https://"));
     let layout = env
         .get_template(LAYOUT_NAME)
-        .map_err(|e| sandbox::engine_error(&e, false, limits))?;
+        .map_err(|e| sandbox::engine_error(&e, false, limits, LAYOUT))?;
     let mut out = Capped::new(Vec::new(), limits.max_output_bytes);
     let vars = context! {
         content => Value::from_safe_string(content.to_string()),
@@ -124,7 +124,7 @@ pub fn wrap(
     };
     let result = layout.render_captured_to(vars, &mut out);
     if let Err(e) = result {
-        return Err(sandbox::engine_error(&e, out.exceeded(), limits));
+        return Err(sandbox::engine_error(&e, out.exceeded(), limits, LAYOUT));
     }
     Ok(String::from_utf8_lossy(&out.into_inner()).into_owned())
 }

@@ -16,8 +16,11 @@
 pub mod builtin;
 pub mod context;
 mod error;
+mod fit;
 pub mod layout;
+pub mod position;
 pub mod sandbox;
+pub mod screen;
 
 use minijinja::{Environment, Template, UndefinedBehavior};
 
@@ -27,7 +30,10 @@ use crate::notify::sms::segments;
 
 pub use context::TemplateContext;
 pub use error::TemplateError;
+pub use position::Position;
 pub use sandbox::Limits;
+
+use fit::{check_fit, one_line, tidy, tidy_sms};
 
 /// A rendered message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +50,7 @@ pub struct Rendered {
 pub const MAX_SMS_PARTS: usize = 3;
 
 /// Subject lines are cut to this many characters.
-const MAX_SUBJECT_CHARS: usize = 200;
+pub(crate) const MAX_SUBJECT_CHARS: usize = 200;
 
 /// The template engine: the built-ins compiled once, overrides compiled per render.
 pub struct Templates {
@@ -131,12 +137,12 @@ impl Templates {
             Some(source) => self.render_source(false, trigger, channel, lang, source, ctx),
             None => {
                 let source = builtin::source(trigger, channel, lang);
-                let screened = sandbox::screen(source, &self.limits)?;
+                let screened = screen::screen(source, &self.limits)?;
                 let (txt, html) = names(trigger, channel, lang, "builtin");
                 let get = |name: &str| {
                     self.runtime
                         .get_template(name)
-                        .map_err(|e| sandbox::engine_error(&e, false, &self.limits))
+                        .map_err(|e| sandbox::engine_error(&e, false, &self.limits, source))
                 };
                 match channel {
                     Channel::Sms => self.render_sms(&get(&txt)?, ctx),
@@ -164,7 +170,7 @@ impl Templates {
         channel: Channel,
         source: &str,
     ) -> Result<(), TemplateError> {
-        let screened = sandbox::screen(source, &self.limits)?;
+        let screened = screen::screen(source, &self.limits)?;
         if channel == Channel::Email {
             for block in ["subject", "text"] {
                 if !screened.blocks.iter().any(|b| b == block) {
@@ -184,8 +190,13 @@ impl Templates {
                 &TemplateContext::sparse(lang),
             )
             .map_err(|e| match e {
-                TemplateError::Render { line, message } => TemplateError::Render {
+                TemplateError::Render {
                     line,
+                    column,
+                    message,
+                } => TemplateError::Render {
+                    line,
+                    column,
                     message: format!("{message} (for a shipment without the optional details)"),
                 },
                 other => other,
@@ -206,7 +217,7 @@ impl Templates {
         source: &str,
         ctx: &TemplateContext,
     ) -> Result<Rendered, TemplateError> {
-        let screened = sandbox::screen(source, &self.limits)?;
+        let screened = screen::screen(source, &self.limits)?;
         let (txt, html) = names(trigger, channel, lang, "merchant");
         let behavior = if strict {
             UndefinedBehavior::Strict
@@ -216,7 +227,7 @@ impl Templates {
         let env = sandbox::environment(&self.limits, behavior);
         let compile = |name| {
             env.template_from_named_str(name, source)
-                .map_err(|e| sandbox::engine_error(&e, false, &self.limits))
+                .map_err(|e| sandbox::engine_error(&e, false, &self.limits, source))
         };
         match channel {
             Channel::Sms => self.render_sms(&compile(&txt)?, ctx),
@@ -289,7 +300,14 @@ impl Templates {
         let mut sink = sandbox::Capped::new(std::io::sink(), limits.max_output_bytes * 4);
         let mut captured = match t.render_captured_to(ctx, &mut sink) {
             Ok(c) => c,
-            Err(e) => return Err(sandbox::engine_error(&e, sink.exceeded(), limits)),
+            Err(e) => {
+                return Err(sandbox::engine_error(
+                    &e,
+                    sink.exceeded(),
+                    limits,
+                    t.source(),
+                ))
+            }
         };
         captured.with_state_mut(|state| {
             names
@@ -298,7 +316,12 @@ impl Templates {
                     let mut out = sandbox::Capped::new(Vec::new(), limits.max_output_bytes);
                     match state.render_block_to_write(name, &mut out) {
                         Ok(()) => Ok(String::from_utf8_lossy(&out.into_inner()).into_owned()),
-                        Err(e) => Err(sandbox::engine_error(&e, out.exceeded(), limits)),
+                        Err(e) => Err(sandbox::engine_error(
+                            &e,
+                            out.exceeded(),
+                            limits,
+                            t.source(),
+                        )),
                     }
                 })
                 .collect()
@@ -312,7 +335,12 @@ impl Templates {
     ) -> Result<Rendered, TemplateError> {
         let mut out = sandbox::Capped::new(Vec::new(), self.limits.max_output_bytes);
         if let Err(e) = t.render_captured_to(ctx, &mut out) {
-            return Err(sandbox::engine_error(&e, out.exceeded(), &self.limits));
+            return Err(sandbox::engine_error(
+                &e,
+                out.exceeded(),
+                &self.limits,
+                t.source(),
+            ));
         }
         let raw = String::from_utf8_lossy(&out.into_inner()).into_owned();
         let body = tidy_sms(&raw);
@@ -329,81 +357,10 @@ pub fn validate(trigger: Trigger, channel: Channel, source: &str) -> Result<(), 
     Templates::new().validate(trigger, channel, source)
 }
 
-/// The rules a rendered sample must meet beyond rendering at all.
-fn check_fit(
-    trigger: Trigger,
-    channel: Channel,
-    rendered: &Rendered,
-    sample: &TemplateContext,
-) -> Result<(), TemplateError> {
-    if rendered.text.trim().is_empty() {
-        return Err(TemplateError::Unfit(match channel {
-            Channel::Email => "the text block renders empty".into(),
-            Channel::Sms => "the message renders empty".into(),
-        }));
-    }
-    if trigger.is_marketing() {
-        let link = sample.unsubscribe_url.as_deref().unwrap_or_default();
-        if !rendered.text.contains(link) {
-            return Err(TemplateError::Unfit(format!(
-                "{trigger} is a marketing message: its {} must carry {{{{ unsubscribe_url }}}}",
-                match channel {
-                    Channel::Email => "text block",
-                    Channel::Sms => "text",
-                }
-            )));
-        }
-    }
-    if channel == Channel::Sms {
-        let parts = segments::count(&rendered.text).parts;
-        if parts > MAX_SMS_PARTS {
-            return Err(TemplateError::Unfit(format!(
-                "the message takes {parts} SMS parts for the sample shipment; at most \
-                 {MAX_SMS_PARTS} are allowed"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A subject on one line, blanks collapsed, cut to [`MAX_SUBJECT_CHARS`].
-fn one_line(s: &str) -> String {
-    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.chars().count() <= MAX_SUBJECT_CHARS {
-        return joined;
-    }
-    let cut: String = joined.chars().take(MAX_SUBJECT_CHARS - 1).collect();
-    format!("{}…", cut.trim_end())
-}
-
-/// A text part with trailing blanks off every line and at most one blank line in a row.
-fn tidy(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut blank_run = 0;
-    for line in s.trim().lines().map(str::trim_end) {
-        if line.is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.trim_end().to_string()
-}
-
-/// An SMS body: each line trimmed, empty lines dropped, blanks inside a line collapsed.
-fn tidy_sms(s: &str) -> String {
-    s.lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 #[path = "templates_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "refusal_tests.rs"]
+mod refusal_tests;

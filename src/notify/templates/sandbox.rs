@@ -19,6 +19,7 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
 use super::error::TemplateError;
+use super::position::Position;
 
 /// What one render may spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,38 +190,59 @@ impl<W: io::Write> io::Write for Capped<W> {
     }
 }
 
-/// Turns an engine error into the error merchants see, with its line.
-pub fn engine_error(e: &Error, exceeded: bool, limits: &Limits) -> TemplateError {
+/// Turns an engine error into the error merchants see, with its line and column in
+/// `source`, the source of the template that failed.
+pub fn engine_error(e: &Error, exceeded: bool, limits: &Limits, source: &str) -> TemplateError {
     if exceeded {
         return TemplateError::TooLarge {
             limit: limits.max_output_bytes,
         };
     }
-    let line = e.line();
+    let (line, column) = locate(e, source);
     let detail = e.detail().unwrap_or_default();
     match e.kind() {
         ErrorKind::OutOfFuel => TemplateError::OutOfFuel {
             line,
+            column,
             limit: limits.fuel,
         },
-        ErrorKind::InvalidOperation if detail.contains("recursion limit") => {
+        ErrorKind::InvalidOperation | ErrorKind::SyntaxError
+            if detail.contains("recursion limit") =>
+        {
             TemplateError::TooDeep {
                 line,
+                column,
                 limit: limits.recursion,
             }
         }
-        ErrorKind::SyntaxError if detail.contains("recursion limit") => TemplateError::TooDeep {
-            line,
-            limit: limits.recursion,
-        },
         ErrorKind::SyntaxError => TemplateError::Syntax {
             line: line.unwrap_or(1),
+            column,
             message: describe(e),
         },
         _ => TemplateError::Render {
             line,
+            column,
             message: describe(e),
         },
+    }
+}
+
+/// Line and column of an engine error: both from the byte range minijinja keeps for the
+/// failing token or expression, when it has one that agrees with its line; else its line
+/// alone (some runtime errors know only the instruction's line).
+fn locate(e: &Error, source: &str) -> (Option<usize>, Option<usize>) {
+    let line = e.line();
+    match e.range() {
+        Some(r) if r.start <= source.len() => {
+            let p = Position::of(source, r.start);
+            if line.is_none_or(|l| l == p.line) {
+                (Some(p.line), Some(p.column))
+            } else {
+                (line, None)
+            }
+        }
+        _ => (line, None),
     }
 }
 
@@ -239,242 +261,4 @@ fn describe(e: &Error) -> String {
         Some(d) => format!("{}: {d}", e.kind()),
         None => e.kind().to_string(),
     }
-}
-
-/// What the screen learned about a source.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Screened {
-    /// Names of the `{% block %}`s, in order.
-    pub blocks: Vec<String>,
-}
-
-/// Tags refused, with why.
-const REFUSED_TAGS: [(&str, &str); 8] = [
-    (
-        "macro",
-        "macros are not available in notification templates",
-    ),
-    (
-        "call",
-        "call blocks are not available in notification templates",
-    ),
-    (
-        "filter",
-        "filter blocks are not available; apply the filter to a variable: {{ x|upper }}",
-    ),
-    (
-        "include",
-        "includes are not available in notification templates",
-    ),
-    (
-        "import",
-        "imports are not available in notification templates",
-    ),
-    (
-        "from",
-        "imports are not available in notification templates",
-    ),
-    (
-        "extends",
-        "a notification template stands alone; it cannot extend another",
-    ),
-    (
-        "autoescape",
-        "escaping is fixed: HTML parts are escaped, text parts are not",
-    ),
-];
-
-/// Checks a source against the rules in the module doc and collects its block names. Errors
-/// carry the line; syntax errors are left to the parser, which reports them better.
-pub fn screen(source: &str, limits: &Limits) -> Result<Screened, TemplateError> {
-    if source.len() > limits.max_source_bytes {
-        return Err(TemplateError::SourceTooLarge {
-            limit: limits.max_source_bytes,
-        });
-    }
-    let mut out = Screened::default();
-    let mut i = 0;
-    while let Some(rel) = source[i..].find('{') {
-        let start = i + rel;
-        let kind = source[start + 1..].chars().next();
-        let line = line_at(source, start);
-        match kind {
-            Some('#') => match source[start + 2..].find("#}") {
-                Some(end) => i = start + 2 + end + 2,
-                None => break,
-            },
-            Some(k @ ('{' | '%')) => {
-                let close = if k == '{' { "}}" } else { "%}" };
-                let Some(end) = code_end(source, start + 2, close) else {
-                    break;
-                };
-                let code = source[start + 2..end]
-                    .trim_start_matches(['-', '+'])
-                    .trim_end_matches(['-', '+']);
-                i = end + 2;
-                if k == '%' {
-                    let mut words = code.split_whitespace();
-                    let tag = words.next().unwrap_or_default();
-                    if tag == "raw" {
-                        i = skip_raw(source, i);
-                        continue;
-                    }
-                    if let Some((_, why)) = REFUSED_TAGS.iter().find(|(t, _)| *t == tag) {
-                        return Err(refused(line, why));
-                    }
-                    if tag == "set" && !has_assignment(code) {
-                        return Err(refused(
-                            line,
-                            "block assignments ({% set x %}…{% endset %}) are not available; \
-                             assign a value: {% set x = … %}",
-                        ));
-                    }
-                    if tag == "block" {
-                        if let Some(name) = words.next() {
-                            out.blocks.push(name.to_string());
-                        }
-                    }
-                }
-                check_code(code, line)?;
-            }
-            _ => i = start + 1,
-        }
-    }
-    Ok(out)
-}
-
-fn refused(line: usize, why: &str) -> TemplateError {
-    TemplateError::NotAllowed {
-        line,
-        message: why.to_string(),
-    }
-}
-
-fn line_at(source: &str, byte: usize) -> usize {
-    source.as_bytes()[..byte]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// Where the tag opened before `from` closes (`close` outside string literals).
-fn code_end(source: &str, from: usize, close: &str) -> Option<usize> {
-    let bytes = source.as_bytes();
-    let mut quote: Option<u8> = None;
-    let mut j = from;
-    while j < bytes.len() {
-        let b = bytes[j];
-        match quote {
-            Some(_) if b == b'\\' => j += 1,
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if source[j..].starts_with(close) => return Some(j),
-            None => {}
-        }
-        j += 1;
-    }
-    None
-}
-
-/// The index after `{% endraw %}`, or the end of the source.
-fn skip_raw(source: &str, from: usize) -> usize {
-    let mut i = from;
-    while let Some(rel) = source[i..].find("{%") {
-        let start = i + rel;
-        let Some(end) = source[start..].find("%}") else {
-            break;
-        };
-        let inner = source[start + 2..start + end]
-            .trim_matches(['-', '+'])
-            .trim();
-        if inner == "endraw" {
-            return start + end + 2;
-        }
-        i = start + 2;
-    }
-    source.len()
-}
-
-/// Code outside string literals, one byte at a time, with string contents blanked.
-fn unquoted(code: &str) -> String {
-    let mut out = String::with_capacity(code.len());
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in code.chars() {
-        match quote {
-            Some(_) if escaped => escaped = false,
-            Some(_) if c == '\\' => escaped = true,
-            Some(q) if c == q => {
-                quote = None;
-                out.push(c);
-            }
-            Some(_) => {}
-            None => {
-                if c == '"' || c == '\'' {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// Whether a `set` tag assigns (`=` that is not part of `==`, `!=`, `<=`, `>=`).
-fn has_assignment(code: &str) -> bool {
-    let code = unquoted(code);
-    let b = code.as_bytes();
-    (0..b.len()).any(|k| {
-        b[k] == b'='
-            && b.get(k + 1) != Some(&b'=')
-            && !matches!(
-                k.checked_sub(1).map(|p| b[p]),
-                Some(b'=' | b'!' | b'<' | b'>')
-            )
-    })
-}
-
-/// Refuses the operators and names that build values without bound.
-fn check_code(code: &str, line: usize) -> Result<(), TemplateError> {
-    let code = unquoted(code);
-    for (op, why) in [
-        (
-            '~',
-            "`~` is not available; write the parts side by side: {{ a }} {{ b }}",
-        ),
-        (
-            '+',
-            "`+` is not available; write the parts side by side: {{ a }} {{ b }}",
-        ),
-        ('*', "`*` is not available in notification templates"),
-    ] {
-        if code.contains(op) {
-            return Err(refused(line, why));
-        }
-    }
-    let mut word = String::new();
-    let mut prev = ' ';
-    for c in code.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        if !word.is_empty() {
-            let after_dot = prev == '.';
-            // `self.block()` and `caller()` render into buffers the output cap never sees;
-            // so does a recursive loop's `loop(…)`.
-            if !after_dot && matches!(word.as_str(), "self" | "caller" | "namespace" | "recursive")
-            {
-                return Err(refused(
-                    line,
-                    &format!("`{word}` is not available in notification templates"),
-                ));
-            }
-            word.clear();
-        }
-        prev = c;
-    }
-    Ok(())
 }

@@ -1,9 +1,10 @@
-//! The `notifications` and `suppressions` rows, decoded the same way from both backends.
+//! The `notifications`, `suppressions` and `notification_templates` rows, decoded the same
+//! way from both backends.
 
 use super::{decoders, time, DbCount, DbTime};
 use crate::domain::notify_plan::{Message, MessageStatus};
 use crate::domain::{MerchantId, ShipmentId};
-use crate::store::notify::Suppression;
+use crate::store::notify::{StoredTemplate, Suppression, TemplateInfo};
 use crate::store::{StoreError, StoreResult};
 
 /// The columns of a [`MessageRow`], in its order.
@@ -81,6 +82,43 @@ impl From<SuppressionRow> for Suppression {
             class: r.class,
             reason: r.reason,
             created_at: r.created_at.0,
+        }
+    }
+}
+
+/// A `notification_templates` row without its source.
+#[derive(sqlx::FromRow)]
+pub struct TemplateInfoRow {
+    trigger_name: String,
+    channel: String,
+    lang: String,
+    updated_at: DbTime,
+}
+
+impl From<TemplateInfoRow> for TemplateInfo {
+    fn from(r: TemplateInfoRow) -> TemplateInfo {
+        TemplateInfo {
+            trigger: r.trigger_name,
+            channel: r.channel,
+            lang: r.lang,
+            updated_at: r.updated_at.0,
+        }
+    }
+}
+
+/// A whole `notification_templates` row.
+#[derive(sqlx::FromRow)]
+pub struct TemplateRow {
+    #[sqlx(flatten)]
+    info: TemplateInfoRow,
+    source: String,
+}
+
+impl From<TemplateRow> for StoredTemplate {
+    fn from(r: TemplateRow) -> StoredTemplate {
+        StoredTemplate {
+            info: r.info.into(),
+            source: r.source,
         }
     }
 }

@@ -67,8 +67,15 @@ pub const PUT_TEMPLATE: &str = "INSERT INTO notification_templates (merchant_id,
      ON CONFLICT (merchant_id, trigger_name, channel, lang) DO UPDATE \
      SET source = EXCLUDED.source, updated_at = EXCLUDED.updated_at";
 /// A merchant template.
-pub const TEMPLATE: &str = "SELECT source FROM notification_templates WHERE merchant_id = $1 \
+pub const TEMPLATE: &str = "SELECT trigger_name, channel, lang, updated_at, source \
+     FROM notification_templates WHERE merchant_id = $1 \
      AND trigger_name = $2 AND channel = $3 AND lang = $4";
+/// Drops a merchant template.
+pub const DELETE_TEMPLATE: &str = "DELETE FROM notification_templates WHERE merchant_id = $1 \
+     AND trigger_name = $2 AND channel = $3 AND lang = $4";
+/// A merchant's templates, without sources.
+pub const TEMPLATES: &str = "SELECT trigger_name, channel, lang, updated_at \
+     FROM notification_templates WHERE merchant_id = $1 ORDER BY trigger_name, channel, lang";
 
 /// Implements [`NotifyStore`](crate::store::notify::NotifyStore) for a backend type with
 /// `read()`, `write()` and `begin()`; `claim_lock` is the suffix of the claim's inner select
@@ -79,8 +86,12 @@ macro_rules! notify_impl {
             use chrono::{DateTime, Utc};
             use $crate::domain::notify_plan::Message;
             use $crate::domain::{MerchantId, ShipmentId};
-            use $crate::store::notify::{MessageOutcome, NotifyStore, Suppression};
-            use $crate::store::rows::notify::{self as rows, MessageRow, SuppressionRow};
+            use $crate::store::notify::{
+                MessageOutcome, NotifyStore, StoredTemplate, Suppression, TemplateInfo,
+            };
+            use $crate::store::rows::notify::{
+                self as rows, MessageRow, SuppressionRow, TemplateInfoRow, TemplateRow,
+            };
             use $crate::store::rows::{DbCount, DbTime};
             use $crate::store::sql::notify as sql;
             use $crate::store::StoreResult;
@@ -230,9 +241,26 @@ macro_rules! notify_impl {
                     &self,
                     merchant_id: &MerchantId,
                     key: (&str, &str, &str),
-                ) -> StoreResult<Option<String>> {
+                ) -> StoreResult<Option<StoredTemplate>> {
                     let (trigger, channel, lang) = key;
-                    Ok(run!(scalar_opt self.read(), sql::TEMPLATE, merchant_id, trigger, channel, lang))
+                    let row: Option<TemplateRow> =
+                        run!(opt self.read(), sql::TEMPLATE, merchant_id, trigger, channel, lang);
+                    Ok(row.map(StoredTemplate::from))
+                }
+
+                async fn delete_template(
+                    &self,
+                    merchant_id: &MerchantId,
+                    key: (&str, &str, &str),
+                ) -> StoreResult<bool> {
+                    let (trigger, channel, lang) = key;
+                    let n = run!(exec self.write(), sql::DELETE_TEMPLATE, merchant_id, trigger, channel, lang);
+                    Ok(n > 0)
+                }
+
+                async fn templates(&self, merchant_id: &MerchantId) -> StoreResult<Vec<TemplateInfo>> {
+                    let rows: Vec<TemplateInfoRow> = run!(all self.read(), sql::TEMPLATES, merchant_id);
+                    Ok(rows.into_iter().map(TemplateInfo::from).collect())
                 }
             }
         };
