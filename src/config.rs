@@ -583,6 +583,10 @@ pub struct NotificationsConfig {
     pub quiet_hours: String,
     /// Messages one merchant may send per second (a bulk import cannot burst thousands).
     pub per_merchant_per_second: u32,
+    /// Seconds a claimed message is leased to the process sending it (must exceed
+    /// `email.timeout_secs`); a crashed process's messages are sent again, with the same
+    /// Message-ID, once their lease expires.
+    pub lease_secs: u64,
 }
 
 impl Default for NotificationsConfig {
@@ -591,6 +595,7 @@ impl Default for NotificationsConfig {
             contact_retention_days: 90,
             quiet_hours: "21:00-08:00".to_string(),
             per_merchant_per_second: 20,
+            lease_secs: 120,
         }
     }
 }
@@ -749,6 +754,20 @@ impl Config {
             return Err(invalid(
                 "callbacks.lease_secs",
                 "must be greater than callbacks.timeout_secs (and the timeout above 0)".into(),
+            ));
+        }
+        // A send may take its whole timeout; started just before the lease ends, it must
+        // still finish inside it (the worker stops starting sends in time, see
+        // `workers::notify::batch`).
+        let send_timeout = self.email.timeout_secs.max(self.sms.timeout_secs);
+        if self.notifications.lease_secs <= send_timeout {
+            return Err(invalid(
+                "notifications.lease_secs",
+                format!(
+                    "must be greater than the send timeout ({send_timeout} s, the longer of \
+                     email.timeout_secs and sms.timeout_secs), or a slow send could outlive \
+                     its lease and be sent twice"
+                ),
             ));
         }
         if cb.retry_schedule_ms.is_empty() {

@@ -1,0 +1,69 @@
+//! How a send attempt is recorded: a final outcome, or a failed attempt retried on the
+//! schedule (1 min, 5 min, 30 min, 2 h, then dead); and which class a trigger's messages are
+//! suppressed under.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::notification::Trigger;
+use crate::domain::notify_plan::{Message, MessageStatus};
+use crate::store::notify::MessageOutcome;
+
+/// Delays after the first, second, … failed attempt; past the last the message is dead.
+const RETRY_AFTER_MINUTES: [i64; 4] = [1, 5, 30, 120];
+
+/// A final outcome.
+pub(super) fn done(
+    m: &Message,
+    status: MessageStatus,
+    answer: impl Into<String>,
+    now: DateTime<Utc>,
+) -> MessageOutcome {
+    MessageOutcome {
+        status,
+        attempts: m.attempts + u32::from(status == MessageStatus::Sent),
+        next_attempt_at: now,
+        answer: Some(answer.into()),
+        sent_at: (status == MessageStatus::Sent).then_some(now),
+    }
+}
+
+/// A failed attempt: retried on the schedule, dead past its end.
+pub(super) fn retry(m: &Message, answer: String, now: DateTime<Utc>) -> MessageOutcome {
+    let attempts = m.attempts + 1;
+    match RETRY_AFTER_MINUTES.get(attempts as usize - 1) {
+        Some(min) => MessageOutcome {
+            status: MessageStatus::Queued,
+            attempts,
+            next_attempt_at: now + chrono::Duration::minutes(*min),
+            answer: Some(answer),
+            sent_at: None,
+        },
+        None => MessageOutcome {
+            status: MessageStatus::Dead,
+            attempts,
+            next_attempt_at: now,
+            answer: Some(answer),
+            sent_at: None,
+        },
+    }
+}
+
+/// Waits for the end of quiet hours without counting an attempt.
+pub(super) fn defer(m: &Message, release: DateTime<Utc>) -> MessageOutcome {
+    MessageOutcome {
+        status: MessageStatus::Queued,
+        attempts: m.attempts,
+        next_attempt_at: release,
+        answer: Some("waiting for the end of quiet hours".into()),
+        sent_at: None,
+    }
+}
+
+/// Transactional and marketing messages are suppressed separately.
+pub fn class_of(t: Trigger) -> &'static str {
+    if t.is_marketing() {
+        "marketing"
+    } else {
+        "transactional"
+    }
+}
