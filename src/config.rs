@@ -645,6 +645,18 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The longest one send may take: `email.timeout_secs`, or `sms.timeout_secs` when an
+    /// SMS provider is configured and its timeout is longer.
+    pub fn send_timeout_secs(&self) -> u64 {
+        if self.sms.provider.trim().is_empty() {
+            self.email.timeout_secs
+        } else {
+            self.email.timeout_secs.max(self.sms.timeout_secs)
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -759,7 +771,7 @@ impl Config {
         // A send may take its whole timeout; started just before the lease ends, it must
         // still finish inside it (the worker stops starting sends in time, see
         // `workers::notify::batch`).
-        let send_timeout = self.email.timeout_secs.max(self.sms.timeout_secs);
+        let send_timeout = self.send_timeout_secs();
         if self.notifications.lease_secs <= send_timeout {
             return Err(invalid(
                 "notifications.lease_secs",

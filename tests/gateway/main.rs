@@ -25,6 +25,7 @@ mod harness;
 mod ingest;
 mod inpost_flow;
 mod notify_email;
+mod notify_proof;
 mod notify_store;
 mod notify_timed;
 mod pages;

@@ -60,8 +60,7 @@ pub(super) async fn send_batch(
 ) {
     let config = &state.config;
     let lease = Duration::from_secs(config.notifications.lease_secs);
-    let send_timeout =
-        Duration::from_secs(config.email.timeout_secs.max(config.sms.timeout_secs));
+    let send_timeout = Duration::from_secs(config.send_timeout_secs());
     let started = Instant::now();
     let cutoff = started + start_window(lease, send_timeout);
     let permits = Arc::new(Semaphore::new(config.email.pool_size.max(1) as usize));

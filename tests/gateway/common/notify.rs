@@ -16,14 +16,30 @@ use super::snapshots::one_event;
 
 /// An app whose e-mail goes to a fresh SMTP sink (SQLite).
 pub async fn app_with_sink() -> (TestApp, SmtpSink) {
+    app_with_sink_tweaked(|_| {}).await
+}
+
+/// [`app_with_sink`] with more configuration (DKIM, quiet hours, a sealing key).
+pub async fn app_with_sink_tweaked(
+    tweak: impl FnOnce(&mut parcelgate::config::Config),
+) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await.expect("sink");
+    let app = app_sending_to(&sink, tweak).await;
+    (app, sink)
+}
+
+/// An app (SQLite) whose e-mail goes to `sink`, with more configuration.
+pub async fn app_sending_to(
+    sink: &SmtpSink,
+    tweak: impl FnOnce(&mut parcelgate::config::Config),
+) -> TestApp {
     let url = sink.smtp_url();
-    let app = TestApp::start_with(db::sqlite_store().await, |c| {
+    TestApp::start_with(db::sqlite_store().await, |c| {
         c.email.smtp_url = carriers::Secret::new(url);
         c.email.from = "Sklep Test <noreply@shop.example>".into();
+        tweak(c);
     })
-    .await;
-    (app, sink)
+    .await
 }
 
 /// Registers an InPost shipment in Polish with the shopper's address and name.
