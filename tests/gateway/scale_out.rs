@@ -162,7 +162,10 @@ async fn two_processes_send_every_shopper_message_exactly_once() {
     };
     let sink = SmtpSink::start().await.expect("sink");
     let dir = tempfile::tempdir().expect("dir");
-    let m = pg.create_merchant("Scale Mail", chrono::Utc::now()).await.unwrap();
+    let m = pg
+        .create_merchant("Scale Mail", chrono::Utc::now())
+        .await
+        .unwrap();
     const N: usize = 100;
     let mut shipments = Vec::new();
     for i in 0..N {
@@ -193,7 +196,10 @@ async fn two_processes_send_every_shopper_message_exactly_once() {
         if rows.iter().all(|r| r.status != MessageStatus::Queued) {
             break rows;
         }
-        assert!(Instant::now() < deadline, "messages still queued after 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "messages still queued after 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     tokio::time::sleep(Duration::from_millis(1000)).await; // a second copy would show by now
@@ -209,15 +215,26 @@ async fn two_processes_send_every_shopper_message_exactly_once() {
                 && r.trigger == parcelgate::domain::notification::Trigger::OutForDelivery)),
         "only a stale out-for-delivery may be cancelled"
     );
-    assert!(sent.len() >= 2 * N, "shipped and delivered always go: {}", sent.len());
-    assert!(rows.iter().all(|r| r.status != MessageStatus::Sent || r.attempts == 1));
+    assert!(
+        sent.len() >= 2 * N,
+        "shipped and delivered always go: {}",
+        sent.len()
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r.status != MessageStatus::Sent || r.attempts == 1));
     let mut arrivals: HashMap<String, usize> = HashMap::new();
     for mail in sink.messages() {
-        let id = mail.parse().and_then(|p| p.message_id().map(str::to_string));
+        let id = mail
+            .parse()
+            .and_then(|p| p.message_id().map(str::to_string));
         *arrivals.entry(id.expect("Message-ID")).or_default() += 1;
     }
     let twice: Vec<_> = arrivals.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "sent twice: {twice:?}");
     let arrived: HashSet<String> = arrivals.into_keys().collect();
-    assert_eq!(arrived, sent, "every sent message arrived, nothing else did");
+    assert_eq!(
+        arrived, sent,
+        "every sent message arrived, nothing else did"
+    );
 }

@@ -267,7 +267,10 @@ async fn held_replies_keep_the_message_and_answer_only_once_lifted() {
     assert!(c.send("DATA").await.starts_with("354"));
     c.raw(b"Subject: held\r\n\r\nbody\r\n.\r\n").await;
     // Kept at once, answered not yet.
-    let got = sink.wait_for(1, Duration::from_secs(5)).await.expect("kept");
+    let got = sink
+        .wait_for(1, Duration::from_secs(5))
+        .await
+        .expect("kept");
     assert_eq!(got[0].parse().expect("parses").subject(), Some("held"));
     let mut line = String::new();
     let waited =

@@ -152,4 +152,3 @@ async fn open_contact(state: &AppState, s: &Shipment) -> Result<Option<Contact>,
         .ok()
         .and_then(|plain| serde_json::from_str(&plain).ok()))
 }
-

@@ -48,7 +48,15 @@ async fn a_batch_goes_out_concurrently_with_each_shipments_messages_in_order() {
         (Status::Delivered, "delivered"),
     ];
     for (k, (s, sub)) in steps.iter().enumerate() {
-        change(store, &id, ordered, *s, sub, at + chrono::Duration::minutes(k as i64)).await;
+        change(
+            store,
+            &id,
+            ordered,
+            *s,
+            sub,
+            at + chrono::Duration::minutes(k as i64),
+        )
+        .await;
     }
     for i in 1..=7 {
         let number = format!("60267743933163033765930{i}");
@@ -59,17 +67,35 @@ async fn a_batch_goes_out_concurrently_with_each_shipments_messages_in_order() {
     let started = Instant::now();
     tick_at(&state, &senders, at + chrono::Duration::minutes(5)).await;
     let took = started.elapsed();
-    let got = sink.wait_for(11, Duration::from_secs(10)).await.expect("all sent");
+    let got = sink
+        .wait_for(11, Duration::from_secs(10))
+        .await
+        .expect("all sent");
     // One after another, 11 sends would take 11 × 150 ms; four at a time about a third.
-    assert!(took < Duration::from_millis(1100), "took {took:?}: not concurrent");
-    assert!(sink.connections() >= 3, "{} connections", sink.connections());
-    assert!(sink.connections() <= 4, "bounded by the pool: {}", sink.connections());
+    assert!(
+        took < Duration::from_millis(1100),
+        "took {took:?}: not concurrent"
+    );
+    assert!(
+        sink.connections() >= 3,
+        "{} connections",
+        sink.connections()
+    );
+    assert!(
+        sink.connections() <= 4,
+        "bounded by the pool: {}",
+        sink.connections()
+    );
 
     // The four messages of one shipment arrived in the order of its changes.
     let subjects: Vec<String> = got
         .iter()
         .filter(|m| m.rcpt_to[0] == "order@example.pl")
-        .map(|m| m.parse().and_then(|p| p.message_id().map(str::to_string)).unwrap_or_default())
+        .map(|m| {
+            m.parse()
+                .and_then(|p| p.message_id().map(str::to_string))
+                .unwrap_or_default()
+        })
         .collect();
     let log = store.messages_of(&id.as_str().into()).await.expect("log");
     let planned: Vec<String> = log
@@ -79,7 +105,9 @@ async fn a_batch_goes_out_concurrently_with_each_shipments_messages_in_order() {
         .collect();
     assert_eq!(planned.len(), 4, "{log:?}");
     assert_eq!(subjects, planned, "in the order planned");
-    assert!(log.iter().all(|m| m.status == MessageStatus::Sent || m.trigger == Trigger::Delayed));
+    assert!(log
+        .iter()
+        .all(|m| m.status == MessageStatus::Sent || m.trigger == Trigger::Delayed));
 }
 
 #[tokio::test]
@@ -109,13 +137,19 @@ async fn no_send_starts_after_the_lease_window_and_the_rest_go_back_unattempted(
     let started = Instant::now();
     tick_at(&state, &senders, at).await;
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(2), "the batch outlived its lease: {took:?}");
+    assert!(
+        took < Duration::from_secs(2),
+        "the batch outlived its lease: {took:?}"
+    );
     assert_eq!(sink.received(), 2, "two sends started inside the window");
     let mut sent = 0;
     let mut waiting = 0;
     for id in &ids {
         let log = store.messages_of(&id.as_str().into()).await.expect("log");
-        let m = log.iter().find(|m| m.trigger == Trigger::Shipped).expect("shipped");
+        let m = log
+            .iter()
+            .find(|m| m.trigger == Trigger::Shipped)
+            .expect("shipped");
         match m.status {
             MessageStatus::Sent => sent += 1,
             MessageStatus::Queued => {
@@ -131,5 +165,7 @@ async fn no_send_starts_after_the_lease_window_and_the_rest_go_back_unattempted(
     assert_eq!(again.len(), 3, "{again:?}");
     tick_at(&state, &senders, at + chrono::Duration::seconds(3)).await;
     tick_at(&state, &senders, at + chrono::Duration::seconds(6)).await;
-    sink.wait_for(5, Duration::from_secs(10)).await.expect("the rest go later");
+    sink.wait_for(5, Duration::from_secs(10))
+        .await
+        .expect("the rest go later");
 }

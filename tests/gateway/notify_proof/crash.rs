@@ -18,10 +18,21 @@ async fn a_sigkill_mid_send_resends_once_with_the_same_message_id() {
     let store = db::sqlite_store().await;
     let dir = tempfile::tempdir().expect("dir");
     let sink = SmtpSink::start().await.expect("sink");
-    let m = store.create_merchant("Crash Shop", Utc::now()).await.expect("merchant");
+    let m = store
+        .create_merchant("Crash Shop", Utc::now())
+        .await
+        .expect("merchant");
     let number = "602677439331630337659001";
     let id = seed(&*store, &m.id, number, "anna@example.pl").await;
-    change(&*store, &id, number, Status::InTransit, "in_transit", Utc::now()).await;
+    change(
+        &*store,
+        &id,
+        number,
+        Status::InTransit,
+        "in_transit",
+        Utc::now(),
+    )
+    .await;
     let planned = store.messages_of(&id.as_str().into()).await.expect("log");
     assert_eq!(planned.len(), 1, "{planned:?}");
 
@@ -37,9 +48,17 @@ async fn a_sigkill_mid_send_resends_once_with_the_same_message_id() {
         .await
         .expect("the first process hands the message over");
     first.kill(); // before the 250 (and before the 2 s timeout could record a retry)
-    let first_id = got[0].parse().expect("parses").message_id().map(str::to_string);
+    let first_id = got[0]
+        .parse()
+        .expect("parses")
+        .message_id()
+        .map(str::to_string);
     let after_kill = store.messages_of(&id.as_str().into()).await.expect("log");
-    assert_eq!(after_kill[0].status, MessageStatus::Queued, "{after_kill:?}");
+    assert_eq!(
+        after_kill[0].status,
+        MessageStatus::Queued,
+        "{after_kill:?}"
+    );
     assert_eq!(after_kill[0].attempts, 0, "the kill left no outcome");
 
     sink.hold_replies(false);
@@ -53,7 +72,11 @@ async fn a_sigkill_mid_send_resends_once_with_the_same_message_id() {
         .map(|e| e.parse().expect("parses").message_id().map(str::to_string))
         .collect();
     assert!(first_id.is_some());
-    assert_eq!(ids, [first_id.clone(), first_id], "the same Message-ID both times");
+    assert_eq!(
+        ids,
+        [first_id.clone(), first_id],
+        "the same Message-ID both times"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let log = loop {
@@ -66,7 +89,14 @@ async fn a_sigkill_mid_send_resends_once_with_the_same_message_id() {
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].status, MessageStatus::Sent, "{log:?}");
     assert_eq!(log[0].attempts, 1, "logged sent once: {log:?}");
-    assert!(log[0].answer.as_deref().unwrap_or_default().starts_with("250"), "{log:?}");
+    assert!(
+        log[0]
+            .answer
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("250"),
+        "{log:?}"
+    );
     // Nothing more follows: at most one re-send.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(sink.received(), 2);

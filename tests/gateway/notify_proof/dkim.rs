@@ -79,20 +79,32 @@ async fn the_received_message_verifies_and_signs_the_unsubscribe_headers() {
     let sh = register(&app, number, "anna@example.pl").await;
     let id = sh["id"].as_str().expect("id");
     status(&app, id, number, Status::InTransit, "in_transit").await;
-    let got = sink.wait_for(1, Duration::from_secs(10)).await.expect("mail");
+    let got = sink
+        .wait_for(1, Duration::from_secs(10))
+        .await
+        .expect("mail");
     let raw = &got[0].data;
 
     let results = verify(raw).await;
     assert_eq!(results.len(), 1, "one signature: {results:?}");
     let (result, signed) = &results[0];
     assert_eq!(*result, DkimResult::Pass, "{results:?}");
-    for h in ["list-unsubscribe", "list-unsubscribe-post", "from", "subject", "message-id"] {
+    for h in [
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "from",
+        "subject",
+        "message-id",
+    ] {
         assert!(signed.iter().any(|s| s == h), "{h} not in h=: {signed:?}");
     }
 
     // Covered means covered: a relay that rewrites the unsubscribe link breaks the signature.
     let text = String::from_utf8_lossy(raw).into_owned();
-    assert!(text.contains("List-Unsubscribe: <http://parcelgate.test/u/"), "{text}");
+    assert!(
+        text.contains("List-Unsubscribe: <http://parcelgate.test/u/"),
+        "{text}"
+    );
     let forged = text.replacen(
         "List-Unsubscribe: <http://parcelgate.test/u/",
         "List-Unsubscribe: <http://evil.test/u/",
@@ -105,5 +117,8 @@ async fn the_received_message_verifies_and_signs_the_unsubscribe_headers() {
     );
     let unpost = text.replacen("List-Unsubscribe=One-Click", "List-Unsubscribe=Maybe", 1);
     let results = verify(unpost.as_bytes()).await;
-    assert!(results.iter().all(|(r, _)| *r != DkimResult::Pass), "{results:?}");
+    assert!(
+        results.iter().all(|(r, _)| *r != DkimResult::Pass),
+        "{results:?}"
+    );
 }

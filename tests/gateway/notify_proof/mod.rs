@@ -48,7 +48,12 @@ impl Drop for Gateway {
 
 /// Starts the real binary on `db_url`, e-mail to `smtp_url`, no quiet hours, no poller,
 /// with the shared key and `extra` settings (`("NOTIFICATIONS__LEASE_SECS", "3")`).
-pub fn spawn_serve(dir: &std::path::Path, db_url: &str, smtp_url: &str, extra: &[(&str, &str)]) -> Gateway {
+pub fn spawn_serve(
+    dir: &std::path::Path,
+    db_url: &str,
+    smtp_url: &str,
+    extra: &[(&str, &str)],
+) -> Gateway {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parcelgate"));
     cmd.arg("serve")
         .current_dir(dir)
@@ -57,7 +62,10 @@ pub fn spawn_serve(dir: &std::path::Path, db_url: &str, smtp_url: &str, extra: &
         .env("PARCELGATE_POLLER__ENABLED", "false")
         .env("PARCELGATE_SECRETS__KEY", KEY)
         .env("PARCELGATE_EMAIL__SMTP_URL", smtp_url)
-        .env("PARCELGATE_EMAIL__FROM", "Sklep Test <noreply@shop.example>")
+        .env(
+            "PARCELGATE_EMAIL__FROM",
+            "Sklep Test <noreply@shop.example>",
+        )
         .env("PARCELGATE_NOTIFICATIONS__QUIET_HOURS", "")
         .env("PARCELGATE_LOG", "warn")
         .stdout(Stdio::null())
@@ -99,7 +107,14 @@ pub async fn seed(store: &dyn Store, merchant: &MerchantId, number: &str, email:
 }
 
 /// Applies a one-event status change at `at` (also the update's own time).
-pub async fn change(store: &dyn Store, id: &str, number: &str, s: Status, sub: &'static str, at: DateTime<Utc>) {
+pub async fn change(
+    store: &dyn Store,
+    id: &str,
+    number: &str,
+    s: Status,
+    sub: &'static str,
+    at: DateTime<Utc>,
+) {
     let snap = one_event(CarrierId::Inpost, number, s, sub, at);
     store
         .apply_snapshot(id, &snap, UpdateSource::Push, at)

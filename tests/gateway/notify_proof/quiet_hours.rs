@@ -32,7 +32,12 @@ fn warsaw(days: u64, hh: u32, mm: u32) -> DateTime<Utc> {
 }
 
 async fn messages(app: &TestApp, id: &str) -> Vec<Message> {
-    let mut l = app.state().store.messages_of(&id.into()).await.expect("log");
+    let mut l = app
+        .state()
+        .store
+        .messages_of(&id.into())
+        .await
+        .expect("log");
     l.retain(|m| m.trigger != Trigger::Delayed);
     l
 }
@@ -63,21 +68,51 @@ async fn the_evening_waits_for_eight_and_a_stale_out_for_delivery_is_dropped() {
     let delivered_overnight = seed(store, &merchant, a, "a@example.pl").await;
     let shipped = seed(store, &merchant, b, "b@example.pl").await;
     let still_out = seed(store, &merchant, c, "c@example.pl").await;
-    change(store, &delivered_overnight, a, Status::OutForDelivery, "out_for_delivery", evening).await;
+    change(
+        store,
+        &delivered_overnight,
+        a,
+        Status::OutForDelivery,
+        "out_for_delivery",
+        evening,
+    )
+    .await;
     change(store, &shipped, b, Status::InTransit, "in_transit", evening).await;
-    change(store, &still_out, c, Status::OutForDelivery, "out_for_delivery", evening).await;
+    change(
+        store,
+        &still_out,
+        c,
+        Status::OutForDelivery,
+        "out_for_delivery",
+        evening,
+    )
+    .await;
     tick_at(&state, &senders, evening).await;
     for id in [&delivered_overnight, &shipped, &still_out] {
         let l = messages(&app, id).await;
         assert_eq!(l.len(), 1, "{l:?}");
         assert_eq!(l[0].status, MessageStatus::Queued);
         assert_eq!(l[0].attempts, 0, "a deferral is no attempt");
-        assert_eq!(l[0].next_attempt_at, morning, "held until 08:00 Warsaw: {l:?}");
-        assert_eq!(l[0].answer.as_deref(), Some("waiting for the end of quiet hours"));
+        assert_eq!(
+            l[0].next_attempt_at, morning,
+            "held until 08:00 Warsaw: {l:?}"
+        );
+        assert_eq!(
+            l[0].answer.as_deref(),
+            Some("waiting for the end of quiet hours")
+        );
     }
 
     // At 07:00 the first parcel is delivered; its message waits too.
-    change(store, &delivered_overnight, a, Status::Delivered, "delivered", early).await;
+    change(
+        store,
+        &delivered_overnight,
+        a,
+        Status::Delivered,
+        "delivered",
+        early,
+    )
+    .await;
     tick_at(&state, &senders, early).await;
     let l = messages(&app, &delivered_overnight).await;
     assert_eq!(of(&l, Trigger::Delivered).next_attempt_at, morning, "{l:?}");
@@ -87,7 +122,9 @@ async fn the_evening_waits_for_eight_and_a_stale_out_for_delivery_is_dropped() {
 
     // 08:00: what is still true goes; the stale out-for-delivery is cancelled.
     tick_at(&state, &senders, morning).await;
-    sink.wait_for(3, Duration::from_secs(10)).await.expect("three e-mails");
+    sink.wait_for(3, Duration::from_secs(10))
+        .await
+        .expect("three e-mails");
     // (The parcel still out for delivery is also past its predicted ETA by the morning, so
     // its timed "delayed" may go as well; only the status-change messages are counted here.)
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -98,7 +135,9 @@ async fn the_evening_waits_for_eight_and_a_stale_out_for_delivery_is_dropped() {
             let mid = format!("{}@shop.example", m.message_id);
             let copies: Vec<_> = got
                 .iter()
-                .filter(|e| e.parse().and_then(|p| p.message_id().map(str::to_string)) == Some(mid.clone()))
+                .filter(|e| {
+                    e.parse().and_then(|p| p.message_id().map(str::to_string)) == Some(mid.clone())
+                })
                 .collect();
             let want = usize::from(m.status == MessageStatus::Sent);
             assert_eq!(copies.len(), want, "{m:?}");
@@ -114,7 +153,10 @@ async fn the_evening_waits_for_eight_and_a_stale_out_for_delivery_is_dropped() {
     let delivered = of(&l, Trigger::Delivered);
     assert_eq!(delivered.status, MessageStatus::Sent, "{l:?}");
     assert!(delivered.sent_at.is_some_and(|t| t >= morning), "{l:?}");
-    assert_eq!(of(&messages(&app, &shipped).await, Trigger::Shipped).status, MessageStatus::Sent);
+    assert_eq!(
+        of(&messages(&app, &shipped).await, Trigger::Shipped).status,
+        MessageStatus::Sent
+    );
     assert_eq!(
         of(&messages(&app, &still_out).await, Trigger::OutForDelivery).status,
         MessageStatus::Sent
@@ -124,5 +166,8 @@ async fn the_evening_waits_for_eight_and_a_stale_out_for_delivery_is_dropped() {
         .find(|m| m.rcpt_to[0] == "a@example.pl")
         .and_then(|m| m.parse().and_then(|p| p.subject().map(str::to_lowercase)))
         .unwrap_or_default();
-    assert!(subject_of_a.contains("doręczon"), "a got the delivered one: {subject_of_a}");
+    assert!(
+        subject_of_a.contains("doręczon"),
+        "a got the delivered one: {subject_of_a}"
+    );
 }

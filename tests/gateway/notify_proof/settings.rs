@@ -18,7 +18,10 @@ fn with(pairs: &[(&str, serde_json::Value)]) -> Result<Config, String> {
 fn the_lease_defaults_to_two_minutes_and_must_exceed_the_send_timeout() {
     assert_eq!(with(&[]).expect("defaults").notifications.lease_secs, 120);
     let e = with(&[("notifications.lease_secs", 30.into())]).expect_err("30 = the timeout");
-    assert!(e.contains("notifications.lease_secs") && e.contains("30 s"), "{e}");
+    assert!(
+        e.contains("notifications.lease_secs") && e.contains("30 s"),
+        "{e}"
+    );
     let ok = with(&[
         ("notifications.lease_secs", 3.into()),
         ("email.timeout_secs", 2.into()),
@@ -34,5 +37,8 @@ fn the_lease_defaults_to_two_minutes_and_must_exceed_the_send_timeout() {
         ("notifications.lease_secs", 45.into()),
     ];
     let e = with(&sms).expect_err("below the SMS timeout");
-    assert!(e.contains("notifications.lease_secs") && e.contains("60 s"), "{e}");
+    assert!(
+        e.contains("notifications.lease_secs") && e.contains("60 s"),
+        "{e}"
+    );
 }
