@@ -30,6 +30,7 @@ use parcelgate::dispatch::sealing::SecretSealer;
 use parcelgate::domain::contact::Contact;
 use parcelgate::domain::NewShipment;
 use parcelgate::notify::email::sink::{ReceivedEmail, SmtpSink};
+use parcelgate::store::notify::NotifyStore;
 use parcelgate::store::sqlite::SqliteStore;
 use parcelgate::store::{MerchantStore, Store, UpdateSource};
 use parcelgate::tracking::ApplyUpdates;
