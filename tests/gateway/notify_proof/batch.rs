@@ -13,6 +13,7 @@ use chrono::Utc;
 use parcelgate::domain::notification::Trigger;
 use parcelgate::domain::notify_plan::MessageStatus;
 use parcelgate::notify::email::sink::{SinkOptions, SmtpSink};
+use parcelgate::store::MerchantStore;
 use parcelgate::workers::notify::{tick_at, Senders};
 
 use super::{change, seed, KEY};
@@ -168,4 +169,49 @@ async fn no_send_starts_after_the_lease_window_and_the_rest_go_back_unattempted(
     sink.wait_for(5, Duration::from_secs(10))
         .await
         .expect("the rest go later");
+}
+
+#[tokio::test]
+async fn a_shipments_later_message_waits_while_another_sender_holds_its_earlier_one() {
+    for store in crate::common::db::stores().await {
+        let m = store
+            .create_merchant("Order", Utc::now())
+            .await
+            .expect("merchant");
+        let number = "602677439331630337659500";
+        let id = seed(&*store, &m.id, number, "o@example.pl").await;
+        let at = Utc::now() - chrono::Duration::minutes(5);
+        change(&*store, &id, number, Status::InTransit, "in_transit", at).await;
+        let later = at + chrono::Duration::minutes(1);
+        change(
+            &*store,
+            &id,
+            number,
+            Status::Exception,
+            "exception.damaged",
+            later,
+        )
+        .await;
+        let now = Utc::now();
+        let lease = now + chrono::Duration::minutes(2);
+        // One process takes the first only (a batch of one) …
+        let first = store.claim_messages(now, lease, 1).await.expect("claim");
+        assert_eq!(first.len(), 1, "{}", store.name);
+        assert_eq!(first[0].trigger, Trigger::Shipped);
+        // … and while it holds it, nobody takes the second.
+        let blocked = store.claim_messages(now, lease, 10).await.expect("claim");
+        assert!(blocked.is_empty(), "{}: {blocked:?}", store.name);
+        store
+            .release_messages(&[first[0].id.clone()])
+            .await
+            .expect("release");
+        let both = store.claim_messages(now, lease, 10).await.expect("claim");
+        let triggers: Vec<_> = both.iter().map(|m| m.trigger).collect();
+        assert_eq!(
+            triggers,
+            [Trigger::Shipped, Trigger::Exception],
+            "{}",
+            store.name
+        );
+    }
 }
