@@ -15,7 +15,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::outcome::retry;
-use super::{send, Senders};
+use super::send;
+use super::senders::Senders;
 use crate::domain::notify_plan::Message;
 use crate::state::AppState;
 use crate::store::notify::MessageOutcome;

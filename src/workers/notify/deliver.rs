@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::outcome::{done, retry};
-use super::Senders;
+use super::senders::Senders;
 use crate::domain::contact::Contact;
 use crate::domain::i18n::Lang;
 use crate::domain::notification::Channel;

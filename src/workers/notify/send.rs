@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::deliver::{deliver, Ready};
 use super::outcome::{class_of, defer, done};
-use super::Senders;
+use super::senders::Senders;
 use crate::domain::contact::Contact;
 use crate::domain::i18n::Lang;
 use crate::domain::merchant_rules::email_hash;

@@ -13,7 +13,6 @@ use chrono::Utc;
 use parcelgate::domain::notification::Trigger;
 use parcelgate::domain::notify_plan::MessageStatus;
 use parcelgate::notify::email::sink::{SinkOptions, SmtpSink};
-use parcelgate::store::MerchantStore;
 use parcelgate::workers::notify::{tick_at, Senders};
 
 use super::{change, seed, KEY};
