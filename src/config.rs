@@ -585,6 +585,10 @@ pub struct NotificationsConfig {
     /// thousands); over it messages stay queued and go out later. 0: no limit. Kept per
     /// process.
     pub per_merchant_per_second: u32,
+    /// Seconds a claimed message is leased to the process sending it (must exceed
+    /// `email.timeout_secs`); a crashed process's messages are sent again, with the same
+    /// Message-ID, once their lease expires.
+    pub lease_secs: u64,
 }
 
 impl Default for NotificationsConfig {
@@ -593,6 +597,7 @@ impl Default for NotificationsConfig {
             contact_retention_days: 90,
             quiet_hours: "21:00-08:00".to_string(),
             per_merchant_per_second: 20,
+            lease_secs: 120,
         }
     }
 }
@@ -638,6 +643,18 @@ impl Config {
             &self.callbacks.secrets_key
         } else {
             &self.secrets.key
+        }
+    }
+}
+
+impl Config {
+    /// The longest one send may take: `email.timeout_secs`, or `sms.timeout_secs` when an
+    /// SMS provider is configured and its timeout is longer.
+    pub fn send_timeout_secs(&self) -> u64 {
+        if self.sms.provider.trim().is_empty() {
+            self.email.timeout_secs
+        } else {
+            self.email.timeout_secs.max(self.sms.timeout_secs)
         }
     }
 }
@@ -751,6 +768,20 @@ impl Config {
             return Err(invalid(
                 "callbacks.lease_secs",
                 "must be greater than callbacks.timeout_secs (and the timeout above 0)".into(),
+            ));
+        }
+        // A send may take its whole timeout; started just before the lease ends, it must
+        // still finish inside it (the worker stops starting sends in time, see
+        // `workers::notify::batch`).
+        let send_timeout = self.send_timeout_secs();
+        if self.notifications.lease_secs <= send_timeout {
+            return Err(invalid(
+                "notifications.lease_secs",
+                format!(
+                    "must be greater than the send timeout ({send_timeout} s, the longer of \
+                     email.timeout_secs and sms.timeout_secs), or a slow send could outlive \
+                     its lease and be sent twice"
+                ),
             ));
         }
         if cb.retry_schedule_ms.is_empty() {

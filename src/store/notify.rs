@@ -91,7 +91,16 @@ pub trait NotifyStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Message>>;
     /// Records an attempt's outcome and releases the lease.
-    async fn finish_message(&self, id: &str, outcome: &MessageOutcome) -> StoreResult<()>;
+    async fn finish_message(&self, id: &str, outcome: &MessageOutcome) -> StoreResult<()> {
+        self.finish_messages(&[(id.to_string(), outcome.clone())])
+            .await
+    }
+    /// Records the outcomes of several attempts in one transaction (one commit for a whole
+    /// batch of sends, which on SQLite's single writer is most of what a send costs).
+    async fn finish_messages(&self, outcomes: &[(String, MessageOutcome)]) -> StoreResult<()>;
+    /// Gives claimed messages back unattempted (their lease ends now, nothing else changes):
+    /// the sender ran out of lease time before starting them.
+    async fn release_messages(&self, ids: &[String]) -> StoreResult<()>;
     /// A shipment's messages, oldest first.
     async fn messages_of(&self, shipment_id: &ShipmentId) -> StoreResult<Vec<Message>>;
     /// Queues a merchant's message again (a resend); the updated message, None when not

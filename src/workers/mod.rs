@@ -9,8 +9,6 @@
 
 pub mod feed;
 pub mod notify;
-pub mod notify_gate;
-mod notify_send;
 pub mod poller;
 pub mod ratelimit;
 pub mod step;

@@ -1,6 +1,7 @@
 //! Scale-out on PostgreSQL: two real `parcelgate serve` processes on one database never poll
 //! the same shipment twice, together stay inside the carrier's rate, and both honour a 429's
-//! Retry-After. Runs when `TEST_POSTGRES_URL` is set (CI sets it).
+//! Retry-After; and between them send every shopper message exactly once. Runs when
+//! `TEST_POSTGRES_URL` is set (CI sets it).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -142,5 +143,98 @@ async fn two_processes_share_leases_budgets_and_pauses() {
     assert!(
         elapsed >= Duration::from_millis(3800),
         "{N} calls at 10/s take ≥ 3.9 s, took {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_processes_send_every_shopper_message_exactly_once() {
+    use std::collections::{HashMap, HashSet};
+
+    use carriers::Status;
+    use parcelgate::domain::notify_plan::MessageStatus;
+    use parcelgate::notify::email::sink::SmtpSink;
+
+    use crate::notify_proof::{change, seed, spawn_serve};
+
+    let Some(pg) = db::pg_store().await else {
+        eprintln!("TEST_POSTGRES_URL not set: the two-process send test runs on PostgreSQL only");
+        return;
+    };
+    let sink = SmtpSink::start().await.expect("sink");
+    let dir = tempfile::tempdir().expect("dir");
+    let m = pg
+        .create_merchant("Scale Mail", chrono::Utc::now())
+        .await
+        .unwrap();
+    const N: usize = 100;
+    let mut shipments = Vec::new();
+    for i in 0..N {
+        let number = format!("6026774393316303376{:05}", 50_000 + i);
+        let id = seed(&*pg, &m.id, &number, &format!("s{i}@example.pl")).await;
+        shipments.push((id, number));
+    }
+    let _a = spawn_serve(dir.path(), &pg.url, &sink.smtp_url(), &[]);
+    let _b = spawn_serve(dir.path(), &pg.url, &sink.smtp_url(), &[]);
+    // Three changes per parcel while both processes run: 300 messages (an out-for-delivery
+    // not yet sent when the parcel is delivered is cancelled instead, as it should be).
+    for (s, sub) in [
+        (Status::InTransit, "in_transit"),
+        (Status::OutForDelivery, "out_for_delivery"),
+        (Status::Delivered, "delivered"),
+    ] {
+        for (id, number) in &shipments {
+            change(&*pg, id, number, s, sub, chrono::Utc::now()).await;
+        }
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let rows = loop {
+        let mut rows = Vec::new();
+        for (id, _) in &shipments {
+            rows.extend(pg.messages_of(&id.as_str().into()).await.unwrap());
+        }
+        if rows.iter().all(|r| r.status != MessageStatus::Queued) {
+            break rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "messages still queued after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(1000)).await; // a second copy would show by now
+    assert_eq!(rows.len(), 3 * N, "three messages planned per parcel");
+    let sent: HashSet<String> = rows
+        .iter()
+        .filter(|r| r.status == MessageStatus::Sent)
+        .map(|r| format!("{}@shop.example", r.message_id))
+        .collect();
+    assert!(
+        rows.iter().all(|r| r.status == MessageStatus::Sent
+            || (r.status == MessageStatus::Cancelled
+                && r.trigger == parcelgate::domain::notification::Trigger::OutForDelivery)),
+        "only a stale out-for-delivery may be cancelled"
+    );
+    assert!(
+        sent.len() >= 2 * N,
+        "shipped and delivered always go: {}",
+        sent.len()
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r.status != MessageStatus::Sent || r.attempts == 1));
+    let mut arrivals: HashMap<String, usize> = HashMap::new();
+    for mail in sink.messages() {
+        let id = mail
+            .parse()
+            .and_then(|p| p.message_id().map(str::to_string));
+        *arrivals.entry(id.expect("Message-ID")).or_default() += 1;
+    }
+    let twice: Vec<_> = arrivals.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    let arrived: HashSet<String> = arrivals.into_keys().collect();
+    assert_eq!(
+        arrived, sent,
+        "every sent message arrived, nothing else did"
     );
 }

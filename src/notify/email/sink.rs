@@ -3,7 +3,9 @@
 //!
 //! It speaks enough of RFC 5321 for real clients (EHLO/HELO, MAIL, RCPT, DATA with
 //! dot-unstuffing, RSET, NOOP, QUIT, AUTH PLAIN and LOGIN; no TLS), listens on loopback, and
-//! can be told to refuse a recipient at RCPT or at DATA with any reply, for the bounce tests.
+//! can be told to refuse a recipient at RCPT or at DATA with any reply, for the bounce tests,
+//! or to hold its reply to DATA (the message kept, the client left waiting), for the crash
+//! tests.
 //! (`mailin-embedded` was considered: it serves on a fixed thread pool forever with no way
 //! to stop it, which neither a test nor the demo's Ctrl-C can live with.)
 
@@ -152,6 +154,8 @@ struct Shared {
     arrivals: broadcast::Sender<Arc<ReceivedEmail>>,
     connections: AtomicU64,
     open: AtomicU64,
+    /// While true, accepted messages are kept but their `250` waits.
+    hold: watch::Sender<bool>,
 }
 
 /// Locks, carrying on past a poisoned lock: the data is a log of received mail, and a panic
@@ -198,6 +202,7 @@ impl SmtpSink {
             arrivals: broadcast::channel(1024).0,
             connections: AtomicU64::new(0),
             open: AtomicU64::new(0),
+            hold: watch::channel(false).0,
         });
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
         Ok(SmtpSink { addr, shared, task })
@@ -221,6 +226,14 @@ impl SmtpSink {
     /// Accepts `recipient` again.
     pub fn accept(&self, recipient: &str) {
         lock(&self.shared.rejections).remove(&recipient.to_ascii_lowercase());
+    }
+
+    /// While `on`, a message is kept (it counts as received) when its data ends, but the
+    /// `250` after DATA waits until the hold is lifted: the sender sits between handing the
+    /// message over and learning it was taken, where a crash leaves it unsure whether it
+    /// went. Lifting the hold sends the held replies (to clients still connected).
+    pub fn hold_replies(&self, on: bool) {
+        self.shared.hold.send_replace(on);
     }
 
     /// Messages received so far (all of them, also those no longer kept).
@@ -508,6 +521,9 @@ impl<'a> Session<'a> {
             return Ok(format!("{code} {text}\r\n"));
         }
         let seq = self.store(envelope_from, rcpt_to, data);
+        let mut hold = self.shared.hold.subscribe();
+        // The sink itself is never dropped while a session runs (the accept loop owns both).
+        let _ = hold.wait_for(|held| !held).await;
         Ok(format!("250 2.0.0 Ok: queued as {seq}\r\n"))
     }
 

@@ -255,3 +255,29 @@ async fn a_stopped_sink_refuses_connections() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn held_replies_keep_the_message_and_answer_only_once_lifted() {
+    let sink = SmtpSink::start().await.expect("sink");
+    sink.hold_replies(true);
+    let (mut c, _) = Client::connect(&sink).await;
+    c.send("EHLO client.test").await;
+    c.send("MAIL FROM:<noreply@shop.example>").await;
+    c.send("RCPT TO:<anna@example.pl>").await;
+    assert!(c.send("DATA").await.starts_with("354"));
+    c.raw(b"Subject: held\r\n\r\nbody\r\n.\r\n").await;
+    // Kept at once, answered not yet.
+    let got = sink
+        .wait_for(1, Duration::from_secs(5))
+        .await
+        .expect("kept");
+    assert_eq!(got[0].parse().expect("parses").subject(), Some("held"));
+    let mut line = String::new();
+    let waited =
+        tokio::time::timeout(Duration::from_millis(300), c.read.read_line(&mut line)).await;
+    assert!(waited.is_err(), "answered while held: {line:?}");
+    sink.hold_replies(false);
+    let queued = c.reply().await;
+    assert!(queued.starts_with("250 2.0.0"), "{queued}");
+    assert_eq!(sink.received(), 1);
+}

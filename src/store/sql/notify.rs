@@ -37,6 +37,9 @@ pub const DROP_QUEUED: &str = "DELETE FROM notifications WHERE shipment_id = $1 
 pub const FINISH_MESSAGE: &str = "UPDATE notifications SET status = $2, attempts = $3, \
      next_attempt_at = $4, answer = $5, sent_at = COALESCE($6, sent_at), locked_until = NULL \
      WHERE id = $1";
+/// Gives a claimed, still queued message back unattempted.
+pub const RELEASE_MESSAGE: &str =
+    "UPDATE notifications SET locked_until = NULL WHERE id = $1 AND status = 'queued'";
 /// A shipment's messages.
 pub const MESSAGES_OF: &str = concat!(
     "SELECT ",
@@ -97,13 +100,18 @@ macro_rules! notify_impl {
             use $crate::store::StoreResult;
 
             impl $store {
-                /// Leases due queued messages, oldest due first.
+                /// Leases due queued messages, oldest due first; none of a shipment whose
+                /// earlier message is leased to a sender now (another process's batch), so
+                /// one shipment's messages leave in order.
                 const CLAIM_MESSAGES: &'static str = concat!(
                     "UPDATE notifications SET locked_until = $1 WHERE id IN (\
-                       SELECT id FROM notifications WHERE status = 'queued' \
-                       AND next_attempt_at <= $2 \
-                       AND (locked_until IS NULL OR locked_until < $2) \
-                       ORDER BY next_attempt_at, id LIMIT $3",
+                       SELECT n.id FROM notifications n WHERE n.status = 'queued' \
+                       AND n.next_attempt_at <= $2 \
+                       AND (n.locked_until IS NULL OR n.locked_until < $2) \
+                       AND NOT EXISTS (SELECT 1 FROM notifications o \
+                         WHERE o.shipment_id = n.shipment_id AND o.status = 'queued' \
+                         AND o.locked_until >= $2) \
+                       ORDER BY n.next_attempt_at, n.id LIMIT $3",
                     $claim_lock,
                     ") RETURNING ",
                     $crate::store::rows::notify::message_columns!()
@@ -162,10 +170,32 @@ macro_rules! notify_impl {
                     Ok(out)
                 }
 
-                async fn finish_message(&self, id: &str, o: &MessageOutcome) -> StoreResult<()> {
-                    let (status, attempts) = (o.status.as_str(), DbCount(o.attempts));
-                    let (next, sent) = (DbTime(o.next_attempt_at), DbTime::opt(o.sent_at));
-                    run!(exec self.write(), sql::FINISH_MESSAGE, id, status, attempts, next, &o.answer, sent);
+                async fn finish_messages(
+                    &self,
+                    outcomes: &[(String, MessageOutcome)],
+                ) -> StoreResult<()> {
+                    if outcomes.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.begin().await?;
+                    for (id, o) in outcomes {
+                        let (status, attempts) = (o.status.as_str(), DbCount(o.attempts));
+                        let (next, sent) = (DbTime(o.next_attempt_at), DbTime::opt(o.sent_at));
+                        run!(exec &mut *tx, sql::FINISH_MESSAGE, id, status, attempts, next, &o.answer, sent);
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn release_messages(&self, ids: &[String]) -> StoreResult<()> {
+                    if ids.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.begin().await?;
+                    for id in ids {
+                        run!(exec &mut *tx, sql::RELEASE_MESSAGE, id);
+                    }
+                    tx.commit().await?;
                     Ok(())
                 }
 

@@ -20,15 +20,21 @@ pub async fn app_with_sink() -> (TestApp, SmtpSink) {
     app_with_sink_and(|_| {}).await
 }
 
-/// An app whose e-mail goes to a fresh SMTP sink (SQLite), with a further config tweak.
+/// An app whose e-mail goes to a fresh SMTP sink (SQLite), with more configuration (DKIM,
+/// quiet hours, a sealing key, …).
 pub async fn app_with_sink_and(tweak: impl FnOnce(&mut Config)) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await.expect("sink");
-    let app = TestApp::start_with(db::sqlite_store().await, |c| {
-        send_to(c, &sink);
+    let app = app_sending_to(&sink, tweak).await;
+    (app, sink)
+}
+
+/// An app (SQLite) whose e-mail goes to `sink`, with more configuration.
+pub async fn app_sending_to(sink: &SmtpSink, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    TestApp::start_with(db::sqlite_store().await, |c| {
+        send_to(c, sink);
         tweak(c);
     })
-    .await;
-    (app, sink)
+    .await
 }
 
 /// Points a config's e-mail at the sink.

@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::notify::{done, retry, suppress, Senders};
+use super::outcome::{done, retry};
+use super::senders::Senders;
 use crate::domain::contact::Contact;
 use crate::domain::i18n::Lang;
 use crate::domain::notification::Channel;
@@ -17,7 +18,7 @@ use crate::notify::email::{Mailbox, MessageClass, OutgoingEmail, SendFailure};
 use crate::notify::sms::SmsFailure;
 use crate::notify::templates::Rendered;
 use crate::state::AppState;
-use crate::store::notify::MessageOutcome;
+use crate::store::notify::{MessageOutcome, Suppression};
 use crate::store::StoreError;
 
 /// One message ready to go.
@@ -45,7 +46,7 @@ pub(super) struct Ready<'a> {
 }
 
 /// Sends it and says what came of it.
-pub(super) async fn send(
+pub(super) async fn deliver(
     state: &AppState,
     senders: &Senders,
     r: Ready<'_>,
@@ -158,4 +159,34 @@ async fn sms(
         Err(e) if e.is_retryable() => retry(m, e.answer().to_string(), now),
         Err(e) => done(m, MessageStatus::Failed, e.answer().to_string(), now),
     })
+}
+
+/// Adds the contact to the merchant's suppression list after a hard bounce.
+async fn suppress(
+    state: &AppState,
+    m: &Message,
+    contact: &Contact,
+    hash: &str,
+    class: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let masked = match m.channel {
+        Channel::Email => contact
+            .email
+            .as_deref()
+            .map(crate::domain::contact::mask_email),
+        Channel::Sms => contact
+            .phone
+            .as_deref()
+            .map(crate::domain::contact::mask_phone),
+    };
+    let entry = Suppression {
+        contact_hash: hash.to_string(),
+        masked: masked.unwrap_or_default(),
+        class: class.to_string(),
+        reason: reason.to_string(),
+        created_at: Utc::now(),
+    };
+    tracing::info!(contact = %entry.masked, reason, "contact suppressed");
+    state.store.suppress(&m.merchant_id, &entry).await
 }
