@@ -50,6 +50,19 @@ fn find_or_install() -> PathBuf {
     }
 }
 
+/// This test's turn: the browser tests of this binary run one at a time, each holding this
+/// from its first line. Run side by side, the demo's mailbox test hung for minutes (its
+/// out-of-process frames never answered while the other tests' gateways and Chromiums
+/// loaded both cores); serial, the four take under 20 s.
+pub async fn exclusive() -> tokio::sync::OwnedMutexGuard<()> {
+    static TURN: std::sync::OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+        std::sync::OnceLock::new();
+    TURN.get_or_init(Default::default)
+        .clone()
+        .lock_owned()
+        .await
+}
+
 /// A running headless browser.
 pub struct Browser {
     child: Child,

@@ -12,6 +12,7 @@ use crate::cdp::Browser;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_mailbox_shows_a_received_email_rendered_in_a_sandboxed_frame() {
+    let _turn = crate::cdp::exclusive().await;
     let demo = demo::start(DemoOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         hour_ms: 40,

@@ -36,6 +36,7 @@ const ENGLISH: [&str; 6] = [
 
 #[tokio::test]
 async fn a_shopper_sees_each_state_in_each_language() {
+    let _turn = crate::cdp::exclusive().await;
     let app = app().await;
     patch_merchant(
         &app,
@@ -155,6 +156,7 @@ async fn storefront(gateway: &str, token: &str) -> SocketAddr {
 
 #[tokio::test]
 async fn an_embed_works_from_an_allowed_origin_and_is_refused_elsewhere() {
+    let _turn = crate::cdp::exclusive().await;
     let app = app().await;
     let (_, token) = shipment(&app, "out_for_delivery", Some("en"), "E-77").await;
     let allowed = storefront(&app.base, &token).await;
@@ -229,6 +231,7 @@ async fn an_embed_works_from_an_allowed_origin_and_is_refused_elsewhere() {
 
 #[tokio::test]
 async fn the_dashboard_renders_its_charts_after_signing_in() {
+    let _turn = crate::cdp::exclusive().await;
     let app = app().await;
     for (i, state) in [
         "delivered",

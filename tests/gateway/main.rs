@@ -28,6 +28,7 @@ mod notify_callbacks;
 mod notify_email;
 mod notify_merchant;
 mod notify_merchant_rate;
+mod notify_outcomes;
 mod notify_proof;
 mod notify_store;
 mod notify_templates;

@@ -56,6 +56,18 @@ async fn push(s: &TestStore, sh: &Shipment, status: Status, sub: &'static str, m
         .expect("apply");
 }
 
+/// The (trigger, channel) of a shipment's planned messages, without the timed "delayed"
+/// (planned with the ETA, for later), which is not a status change's message.
+async fn change_messages(s: &TestStore, sh: &Shipment) -> Vec<(Trigger, Channel)> {
+    s.messages_of(&sh.id)
+        .await
+        .expect("log")
+        .iter()
+        .filter(|m| m.trigger != Trigger::Delayed)
+        .map(|m| (m.trigger, m.channel))
+        .collect()
+}
+
 #[tokio::test]
 async fn each_change_of_status_plans_one_message_per_contact_channel() {
     for s in stores().await {
@@ -66,15 +78,7 @@ async fn each_change_of_status_plans_one_message_per_contact_channel() {
         push(&s, &sh, Status::InTransit, "in_transit.arrived", 2).await;
         push(&s, &sh, Status::OutForDelivery, "out_for_delivery", 3).await;
         push(&s, &sh, Status::OutForDelivery, "out_for_delivery.again", 4).await;
-        let got: Vec<(Trigger, Channel)> = s
-            .messages_of(&sh.id)
-            .await
-            .expect("log")
-            .iter()
-            // The timed "delayed" (planned with the ETA, for later) is not a change's message.
-            .filter(|m| m.trigger != Trigger::Delayed)
-            .map(|m| (m.trigger, m.channel))
-            .collect();
+        let got = change_messages(&s, &sh).await;
         assert_eq!(
             got,
             [
@@ -317,14 +321,7 @@ async fn the_merchants_switches_count_in_the_planning_transaction() {
             .expect("settings");
         push(&s, &sh, Status::InTransit, "in_transit", 1).await;
         push(&s, &sh, Status::ReturnedToSender, "returned_to_sender", 2).await;
-        let got: Vec<(Trigger, Channel)> = s
-            .messages_of(&sh.id)
-            .await
-            .expect("log")
-            .iter()
-            .filter(|m| m.trigger != Trigger::Delayed)
-            .map(|m| (m.trigger, m.channel))
-            .collect();
+        let got = change_messages(&s, &sh).await;
         assert_eq!(
             got,
             [
