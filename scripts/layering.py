@@ -61,7 +61,25 @@ USE_GROUP = re.compile(r"\buse\s+(crate|super)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\
 
 def strip(text):
     text = re.sub(r"//[^\n]*", "", text)
-    return re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+    return strip_test_modules(text)
+
+
+def strip_test_modules(text):
+    """Drops in-file `#[cfg(test)] mod x { … }` blocks: tests don't count (issue 13), and
+    their `use super::*` names the file itself, not the folder."""
+    out, pos = [], 0
+    for m in re.finditer(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text):
+        if m.start() < pos:
+            continue
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        out.append(text[pos:m.start()])
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def targets(module, is_mod_file, text, modules):

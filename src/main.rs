@@ -113,7 +113,10 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     // `Config::load` checked the e-mail settings, so an error cannot show up here.
     if let Ok(email) = config.email.settings() {
-        for w in parcelgate::notify::email::rfc8058_warnings(&config.public_url, email.as_ref()) {
+        for w in parcelgate::notify::email::warnings::rfc8058_warnings(
+            &config.public_url,
+            email.as_ref(),
+        ) {
             tracing::warn!("{}", w.message());
         }
     }

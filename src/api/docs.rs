@@ -43,6 +43,7 @@ pub fn extra_docs() -> Vec<utoipa::openapi::OpenApi> {
         <super::merchant::MerchantDoc as utoipa::OpenApi>::openapi(),
         <super::subscriptions::SubscriptionsDoc as utoipa::OpenApi>::openapi(),
         <super::templates::TemplatesDoc as utoipa::OpenApi>::openapi(),
+        <super::preview::PreviewDoc as utoipa::OpenApi>::openapi(),
     ]
 }
 

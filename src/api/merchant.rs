@@ -10,11 +10,11 @@ use axum::extract::{Path, State};
 use base64::Engine;
 use chrono::Utc;
 use rand::RngCore;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::auth::AuthMerchant;
-use super::extract::ApiJson;
+use super::extract::{some, ApiJson};
 use super::merchant_notify::NotificationsPatch;
 use crate::domain::merchant_rules::{normalize_origin, valid_color, valid_logo, MAX_ORIGINS};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -32,13 +32,6 @@ pub struct MerchantView {
     pub settings: MerchantSettings,
     /// The order-lookup page for this merchant's shoppers.
     pub lookup_url: String,
-}
-
-/// For `Option<Option<T>>` fields: present (even `null`) is `Some`, absent is `None`.
-pub(super) fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Body of `PATCH /v1/merchant`: fields present are changed, `null` clears one.

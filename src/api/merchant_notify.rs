@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::merchant::some;
+use super::extract::some;
 use crate::domain::notification::{Channel, Trigger};
 use crate::domain::notify_settings::{NotificationSettings, TriggerSettings};
 use crate::domain::quiet_hours::QuietHours;

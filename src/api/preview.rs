@@ -95,7 +95,7 @@ pub async fn preview(
         lang,
     };
     // The shopper's name and unsubscribe link, as the sender would have them.
-    let contact = open_contact(&state, &shipment.id).await?;
+    let contact = open_contact(&*state.store, state.sealer.as_ref().ok(), &shipment.id).await?;
     let unsubscribe = contact
         .as_ref()
         .and_then(|c| address(c, channel))
@@ -132,3 +132,8 @@ pub async fn preview(
         rendered: RenderedView::of(rendered, channel),
     }))
 }
+
+/// OpenAPI description of the preview route.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(preview), components(schemas(PreviewBody, PreviewView)))]
+pub struct PreviewDoc;

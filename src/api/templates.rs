@@ -288,18 +288,16 @@ pub async fn list(
     Ok(axum::Json(serde_json::json!({ "data": data })))
 }
 
-/// OpenAPI description of the template and preview routes.
+/// OpenAPI description of the template routes.
 #[derive(OpenApi)]
 #[openapi(
-    paths(put, get, delete, list, super::preview::preview),
+    paths(put, get, delete, list),
     components(schemas(
         TemplateBody,
         TemplateView,
         RenderedView,
         SmsParts,
         TemplateInfo,
-        super::preview::PreviewBody,
-        super::preview::PreviewView,
         crate::error::ProblemItem,
         TextAt
     ))

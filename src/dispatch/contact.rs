@@ -6,10 +6,11 @@
 
 use std::collections::HashMap;
 
+use crate::dispatch::sealing::SecretSealer;
 use crate::domain::contact::Contact;
 use crate::domain::{MerchantId, ShipmentId};
 use crate::notify::contact::open_contact;
-use crate::state::AppState;
+use crate::store::Store;
 
 /// Whether a merchant's callbacks carry the contact: `Err` (the reason) when its settings
 /// could not be read, so the delivery waits rather than going out without what was asked.
@@ -21,12 +22,11 @@ pub struct OptIns(HashMap<MerchantId, OptIn>);
 
 impl OptIns {
     /// The merchant's choice (a deleted merchant: no contact).
-    pub async fn of(&mut self, state: &AppState, merchant: &MerchantId) -> OptIn {
+    pub async fn of(&mut self, store: &dyn Store, merchant: &MerchantId) -> OptIn {
         if let Some(known) = self.0.get(merchant) {
             return known.clone();
         }
-        let read = state
-            .store
+        let read = store
             .merchant(merchant)
             .await
             .map(|m| m.is_some_and(|m| m.settings.callbacks_include_contact))
@@ -39,14 +39,15 @@ impl OptIns {
 /// The contact to add to a delivery for `shipment_id`: `None` when not asked for, erased or
 /// never given; `Err` (the reason) when it could not be read now.
 pub async fn for_delivery(
-    state: &AppState,
+    store: &dyn Store,
+    sealer: Option<&SecretSealer>,
     opt_in: OptIn,
     shipment_id: &str,
 ) -> Result<Option<Contact>, String> {
     if !opt_in? {
         return Ok(None);
     }
-    open_contact(state, &ShipmentId::from(shipment_id))
+    open_contact(store, sealer, &ShipmentId::from(shipment_id))
         .await
         .map_err(|e| format!("shopper contact could not be read: {e}"))
 }

@@ -164,7 +164,7 @@ impl Deliverer {
             self.in_flight.add(&d.subscription_id);
             let sub = subscription(&self.state, &mut subs, &d.subscription_id).await;
             let opt_in = match &sub {
-                Some(s) => opt_ins.of(&self.state, &s.merchant_id).await,
+                Some(s) => opt_ins.of(&*self.state.store, &s.merchant_id).await,
                 None => Ok(false),
             };
             let (state, sender, tx, schedule) = (
@@ -259,7 +259,14 @@ async fn attempt(
         // Deleted (its deliveries went with it) or unreadable: record nothing useful.
         return not_sent(d, "subscription unavailable".into());
     };
-    let contact = match for_delivery(state, opt_in, &d.shipment_id).await {
+    let contact = match for_delivery(
+        &*state.store,
+        state.sealer.as_ref().ok(),
+        opt_in,
+        &d.shipment_id,
+    )
+    .await
+    {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = %e, "callback waits: the contact it should carry is unreadable");

@@ -21,7 +21,6 @@ pub use settings::{
 };
 pub use sink::{ReceivedEmail, Rejection, SinkOptions, SinkTimeout, SmtpSink, Stage};
 pub use transport::{Delivered, Mailer, SendFailure};
-pub use warnings::{rfc8058_warnings, Rfc8058Warning};
 
 /// A display name and an address (`Shop <noreply@shop.example>`).
 pub use lettre::message::Mailbox;

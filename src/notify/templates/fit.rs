@@ -1,9 +1,27 @@
 //! What a rendered message must be beyond rendering at all (a text, the unsubscribe link
 //! of a marketing message, an SMS of few parts), and the tidying of rendered text.
 
-use super::{Rendered, TemplateContext, TemplateError, MAX_SMS_PARTS, MAX_SUBJECT_CHARS};
+use super::context::TemplateContext;
+use super::error::TemplateError;
 use crate::domain::notification::{Channel, Trigger};
 use crate::notify::sms::segments;
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The e-mail subject, one line (None for SMS).
+    pub subject: Option<String>,
+    /// The e-mail's text part, or the SMS body.
+    pub text: String,
+    /// The e-mail's HTML part, a whole document (None for SMS).
+    pub html: Option<String>,
+}
+
+/// Parts an SMS template may render to (a longer text costs as many messages).
+pub const MAX_SMS_PARTS: usize = 3;
+
+/// Subject lines are cut to this many characters.
+pub(crate) const MAX_SUBJECT_CHARS: usize = 200;
 
 /// The rules a rendered sample must meet beyond rendering at all.
 pub(super) fn check_fit(

@@ -34,23 +34,7 @@ pub use position::Position;
 pub use sandbox::Limits;
 
 use fit::{check_fit, one_line, tidy, tidy_sms};
-
-/// A rendered message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// The e-mail subject, one line (None for SMS).
-    pub subject: Option<String>,
-    /// The e-mail's text part, or the SMS body.
-    pub text: String,
-    /// The e-mail's HTML part, a whole document (None for SMS).
-    pub html: Option<String>,
-}
-
-/// Parts an SMS template may render to (a longer text costs as many messages).
-pub const MAX_SMS_PARTS: usize = 3;
-
-/// Subject lines are cut to this many characters.
-pub(crate) const MAX_SUBJECT_CHARS: usize = 200;
+pub use fit::{Rendered, MAX_SMS_PARTS};
 
 /// The template engine: the built-ins compiled once, overrides compiled per render.
 pub struct Templates {

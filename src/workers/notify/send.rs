@@ -38,7 +38,9 @@ pub(super) async fn handle(
             now,
         ));
     };
-    let Some(contact) = open_contact(state, &shipment.id).await? else {
+    let Some(contact) =
+        open_contact(&*state.store, state.sealer.as_ref().ok(), &shipment.id).await?
+    else {
         return Ok(done(
             m,
             MessageStatus::Failed,
