@@ -118,12 +118,14 @@ pub async fn notifications(
     Ok(axum::Json(serde_json::json!({ "data": data })))
 }
 
-/// Send a message again (queued now, same Message-ID). Suppressions still apply.
+/// Send a message again (queued now, same Message-ID). Suppressions still apply. A message
+/// a sender holds right now is a 409: it is being sent.
 #[utoipa::path(post, path = "/v1/shipments/{id}/notifications/{notification_id}/resend",
     tag = "shipments", security(("api_key" = [])),
     params(("id" = String, Path, description = "Shipment id"),
            ("notification_id" = String, Path, description = "Message id")),
     responses((status = 202, description = "Queued again"),
+              (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
               (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn resend(
     State(state): State<AppState>,
@@ -141,7 +143,11 @@ pub async fn resend(
         .requeue_message(&m.id, &notification_id, Utc::now())
         .await?
     else {
-        return Err(ApiError::not_found(format!("no message {notification_id}")));
+        // It exists and is the merchant's (checked above): a sender holds it right now.
+        return Err(ApiError::Conflict(format!(
+            "message {notification_id} is being sent right now; its outcome shows in the log \
+             within the lease (notifications.lease_secs)"
+        )));
     };
     Ok((StatusCode::ACCEPTED, axum::Json(msg)).into_response())
 }

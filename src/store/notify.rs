@@ -104,7 +104,7 @@ pub trait NotifyStore: Send + Sync {
     /// A shipment's messages, oldest first.
     async fn messages_of(&self, shipment_id: &ShipmentId) -> StoreResult<Vec<Message>>;
     /// Queues a merchant's message again (a resend); the updated message, None when not
-    /// theirs.
+    /// theirs or when a sender holds it right now (queued under a lease not yet expired).
     async fn requeue_message(
         &self,
         merchant_id: &MerchantId,

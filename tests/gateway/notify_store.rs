@@ -194,6 +194,31 @@ async fn messages_are_claimed_once_and_keep_their_message_id() {
             .await
             .expect("resend");
         assert_eq!(re.map(|m| m.status), Some(MessageStatus::Queued), "[{n}]");
+        // While a sender holds it, a resend does not clear its lease (it would be sent twice).
+        let held = s.claim_messages(at(20), at(22), 10).await.expect("claim");
+        assert_eq!(held.len(), 1, "[{n}]");
+        assert!(
+            s.requeue_message(&sh.merchant_id, &m.id, at(21))
+                .await
+                .expect("held")
+                .is_none(),
+            "[{n}] a held message is not re-leased"
+        );
+        assert!(
+            s.claim_messages(at(21), at(23), 10)
+                .await
+                .expect("still held")
+                .is_empty(),
+            "[{n}]"
+        );
+        let after = s
+            .requeue_message(&sh.merchant_id, &m.id, at(23))
+            .await
+            .expect("lease over");
+        assert!(
+            after.is_some(),
+            "[{n}] once the lease is over it can be queued again"
+        );
     }
 }
 

@@ -46,10 +46,13 @@ pub const MESSAGES_OF: &str = concat!(
     crate::store::rows::notify::message_columns!(),
     " FROM notifications WHERE shipment_id = $1 ORDER BY created_at, id"
 );
-/// Queues a merchant's message again.
+/// Queues a merchant's message again, unless a sender holds it right now (a queued message
+/// under a live lease): clearing that lease would let a second sender take it while the
+/// first is still talking to the server, and the shopper would get it twice.
 pub const REQUEUE: &str = concat!(
     "UPDATE notifications SET status = 'queued', next_attempt_at = $3, locked_until = NULL \
-     WHERE id = $1 AND merchant_id = $2 RETURNING ",
+     WHERE id = $1 AND merchant_id = $2 \
+     AND NOT (status = 'queued' AND locked_until IS NOT NULL AND locked_until > $3) RETURNING ",
     crate::store::rows::notify::message_columns!()
 );
 /// Suppresses a contact (an existing entry is kept with its first reason).
