@@ -100,9 +100,10 @@ pub async fn preview(
         .as_ref()
         .and_then(|c| address(c, channel))
         .map(|to| unsubscribe_url(&state, &m.id, to, channel, trigger));
-    let prepared = prepare(
+    let context = prepare(
         &state,
         &shipment,
+        Some(&m),
         lang,
         contact.and_then(|c| c.name),
         unsubscribe,
@@ -121,7 +122,7 @@ pub async fn preview(
     };
     let rendered = state
         .templates
-        .render(trigger, channel, lang, source.as_deref(), &prepared.context)
+        .render(trigger, channel, lang, source.as_deref(), &context)
         .map_err(|e| refused("source", &e))?;
     Ok(axum::Json(PreviewView {
         shipment_id: shipment.id.to_string(),

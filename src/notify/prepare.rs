@@ -67,34 +67,26 @@ pub fn unsubscribe_url(
     )
 }
 
-/// A message's variables and the merchant they were built with.
-pub struct Prepared {
-    /// The shipment's merchant (None when it is gone).
-    pub merchant: Option<Merchant>,
-    /// The template variables.
-    pub context: TemplateContext,
-}
-
-/// Reads the merchant and the events of `shipment` and builds the variables of a message in
-/// `lang` to the shopper named `customer_name`.
+/// Reads the events of `shipment` and builds the variables of a message in `lang` to the
+/// shopper named `customer_name`, branded for `merchant` (which the caller has already read:
+/// the sender for its switches, the API as the caller's own merchant).
 pub async fn prepare(
     state: &AppState,
     shipment: &Shipment,
+    merchant: Option<&Merchant>,
     lang: Lang,
     customer_name: Option<String>,
     unsubscribe_url: Option<String>,
-) -> Result<Prepared, StoreError> {
-    let merchant = state.store.merchant(&shipment.merchant_id).await?;
+) -> Result<TemplateContext, StoreError> {
     let events = state.store.events(&shipment.id).await?;
-    let context = ShipmentMessage {
+    Ok(ShipmentMessage {
         shipment,
         events: &events,
-        merchant: merchant.as_ref(),
+        merchant,
         customer_name,
         lang,
         tracking_url: state.tracking_url(&shipment.public_token),
         unsubscribe_url,
     }
-    .context();
-    Ok(Prepared { merchant, context })
+    .context())
 }

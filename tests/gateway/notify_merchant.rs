@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::common::app::{assert_problem, test_config, TestApp};
 use crate::common::notify::{
-    app_with_sink, app_with_sink_and, log_until, patch_merchant, register, send_to, status,
+    app_with_sink, app_with_sink_and, log_until, patch_merchant, register_id, send_to, status,
     window_around_now,
 };
 
@@ -53,10 +53,7 @@ async fn a_trigger_turned_off_plans_nothing_and_stops_queued_messages() {
         false
     );
     let number = "602677439331630337650201";
-    let id = register(&app, number, "ewa@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "ewa@example.pl").await;
     status(&app, &id, number, Status::InTransit, "in_transit").await;
     status(
         &app,
@@ -73,10 +70,7 @@ async fn a_trigger_turned_off_plans_nothing_and_stops_queued_messages() {
     // Queued (quiet hours), then turned off: cancelled when it comes due, saying why.
     set(&app, json!({"quiet_hours": window_around_now()})).await;
     let number = "602677439331630337650202";
-    let id = register(&app, number, "ewa@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "ewa@example.pl").await;
     status(&app, &id, number, Status::FailedAttempt, "failed_attempt").await;
     let l = log_until(&app, &id, |l| {
         of(l, "failed_attempt").is_some_and(|m| m["answer"].as_str().is_some())
@@ -113,10 +107,7 @@ async fn the_review_request_goes_three_working_days_after_delivery_with_the_merc
     .await;
     // Turned on but without a review link: not planned.
     let number = "602677439331630337650211";
-    let id = register(&app, number, "adam@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "adam@example.pl").await;
     status(&app, &id, number, Status::Delivered, "delivered").await;
     let l = log_until(&app, &id, |l| is(l, "delivered", "sent")).await;
     assert!(of(&l, "review_request").is_none(), "{l:?}");
@@ -132,10 +123,7 @@ async fn the_review_request_goes_three_working_days_after_delivery_with_the_merc
     let url = "https://kowalski.pl/opinie?zamowienie=1";
     set(&app, json!({"review_url": url})).await;
     let number = "602677439331630337650212";
-    let id = register(&app, number, "adam@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "adam@example.pl").await;
     let delivered = Utc::now();
     status(&app, &id, number, Status::Delivered, "delivered").await;
     let l = log_until(&app, &id, |l| is(l, "delivered", "sent")).await;
@@ -176,10 +164,7 @@ async fn send_in_quiet_hours_goes_at_once_while_the_rest_waits_for_the_morning()
     )
     .await;
     let number = "602677439331630337650221";
-    let id = register(&app, number, "iga@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "iga@example.pl").await;
     status(&app, &id, number, Status::InTransit, "in_transit").await;
     status(
         &app,
@@ -219,10 +204,7 @@ async fn without_its_own_window_a_merchant_follows_the_operators_default_as_it_i
     let r = patch_merchant(&app, &other, &json!({"notifications": {"quiet_hours": ""}})).await;
     assert_eq!(r.status(), 200);
     let mine = "602677439331630337650231";
-    let id = register(&app, mine, "ola@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, mine, "ola@example.pl").await;
     let theirs = "602677439331630337650232";
     let body =
         json!({"tracking_number": theirs, "carrier": "inpost", "customer_email": "jan@example.pl"});

@@ -12,7 +12,7 @@ use parcelgate::store::UpdateSource;
 use parcelgate::tracking::ApplyUpdates;
 use serde_json::Value;
 
-use crate::common::notify::{app_with_sink, change_log, log_until, register, status};
+use crate::common::notify::{app_with_sink, change_log, log_until, register_id, status};
 use crate::common::snapshots::one_event;
 
 #[tokio::test]
@@ -23,10 +23,7 @@ async fn a_policy_rejection_at_data_fails_the_message_suppresses_nothing_and_is_
         Rejection::at_data(554, "5.7.1 Message refused as spam"),
     );
     let number = "602677439331630337650031";
-    let id = register(&app, number, "spam@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "spam@example.pl").await;
     status(&app, &id, number, Status::InTransit, "in_transit").await;
     let l = log_until(&app, &id, |l| l.iter().any(|m| m["status"] != "queued")).await;
     assert_eq!(l[0]["status"], "failed", "{l:?}");
@@ -73,10 +70,7 @@ async fn a_policy_rejection_at_data_fails_the_message_suppresses_nothing_and_is_
 async fn a_shipment_registered_delivered_gets_only_the_delivered_message() {
     let (app, sink) = app_with_sink().await;
     let number = "602677439331630337650032";
-    let id = register(&app, number, "late@example.pl").await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = register_id(&app, number, "late@example.pl").await;
     // Its first snapshot already holds the whole journey.
     let t0 = Utc::now() - chrono::Duration::hours(30);
     let mut snap = one_event(

@@ -94,15 +94,16 @@ pub(super) async fn handle(
     }
     let lang = message_lang(&shipment);
     let unsubscribe = unsubscribe_url(state, &m.merchant_id, &to, m.channel, m.trigger);
-    let prepared = prepare(
+    let ctx = prepare(
         state,
         &shipment,
+        merchant.as_ref(),
         lang,
         contact.name.clone(),
         Some(unsubscribe.clone()),
     )
     .await?;
-    let (shop, ctx) = (shop_name(prepared.merchant.as_ref()), prepared.context);
+    let shop = shop_name(merchant.as_ref());
     let key = (m.trigger.as_str(), m.channel.as_str(), lang.code());
     let own = state
         .store

@@ -54,6 +54,14 @@ pub async fn patch_merchant(app: &TestApp, key: &str, body: &Value) -> reqwest::
         .expect("request")
 }
 
+/// [`register`], answering the new shipment's id.
+pub async fn register_id(app: &TestApp, number: &str, email: &str) -> String {
+    register(app, number, email).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
 /// Registers an InPost shipment in Polish with the shopper's address and name.
 pub async fn register(app: &TestApp, number: &str, email: &str) -> Value {
     app.register(json!({
